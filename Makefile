@@ -1,0 +1,44 @@
+# Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: all install build typecheck lint format test test-unit test-integration run bench clean schema
+
+all: build
+
+install: ## install npm dependencies exactly as locked
+	npm ci
+
+build: ## compile the TypeScript workspaces into dist/
+	tsc -b worker
+
+typecheck: ## type-check sources, tests and benchmarks
+	tsc -p tsconfig.json --noEmit
+
+lint: typecheck build ## type-aware lint, formatting check, committed schema up to date
+	eslint .
+	prettier --check .
+	node worker/dist/tools/print-schema.js --check
+
+format:
+	prettier --write .
+
+test: build lint ## the whole suite: unit and integration tiers
+	vitest run
+
+test-unit:
+	vitest run --project unit
+
+test-integration: build
+	vitest run --project integration
+
+run: build ## a single work node on the embedded core database (PGlite in .data/core-db)
+	node worker/dist/main.js
+
+schema: build ## regenerate worker/schema.graphql from the Pothos schema
+	node worker/dist/tools/print-schema.js --write
+
+bench: build ## worker throughput against a bare graphql-yoga server (needs PostgreSQL binaries)
+	node bench/worker.ts
+
+clean:
+	rm -rf worker/dist worker/tsconfig.tsbuildinfo

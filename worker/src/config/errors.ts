@@ -1,0 +1,44 @@
+/**
+ * Variables whose values are credentials: an error about them never shows the value, only the
+ * variable and what is wrong (for instance its length or that it has surrounding whitespace).
+ */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["CLUSTER_SECRET", "SECRET_KEY", "CACHE_L2_PASSWORD"]);
+
+/**
+ * An environment variable of the work node holds an unusable value. The message reads
+ * `${variable}: <what is wrong> (got "<value>")`; the value is left out for secret variables and
+ * any password inside a URL is replaced by "***". The raw value is never stored on the error.
+ */
+export class ConfigError extends Error {
+  /** The environment variable at fault, e.g. "CACHE_TTL". */
+  readonly variable: string;
+
+  /**
+   * @param variable the environment variable at fault
+   * @param problem what is wrong, phrased to follow "<variable>: "
+   * @param value the offending value, if there is one to show (omit for "is required")
+   */
+  constructor(variable: string, problem: string, value?: string) {
+    super(`${variable}: ${problem}${describeValue(variable, value)}`);
+    this.name = "ConfigError";
+    this.variable = variable;
+  }
+}
+
+/** The `(got "...")` suffix, safe to log. */
+function describeValue(variable: string, value: string | undefined): string {
+  if (value === undefined) return "";
+  if (SECRET_VARIABLES.has(variable)) return " (value hidden)";
+  return ` (got "${maskUrlPassword(value)}")`;
+}
+
+/**
+ * Replaces passwords inside connection strings with "***": the `user:password@` part of a URL
+ * (up to the last "@", so a password containing "@" is hidden whole) and a `password=` query
+ * parameter, as libpq accepts both. Works on text that does not parse as a URL too.
+ */
+export function maskUrlPassword(text: string): string {
+  return text
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):.*@/isu, "$1:***@")
+    .replace(/([?&]password=)[^&#]*/giu, "$1***");
+}

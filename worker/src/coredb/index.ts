@@ -1,0 +1,27 @@
+export { openCoreDb } from "./open.js";
+export type { OpenCoreDbOptions } from "./open.js";
+export { migrate, currentVersion, LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+export type { Migration, MigrationReport } from "./migrations.js";
+export { CoreDbError } from "./errors.js";
+export type { CoreDbErrorCode } from "./errors.js";
+export type { CoreDb, SqlExecutor } from "./types.js";
+export {
+  listDataSources,
+  getDataSource,
+  insertDataSource,
+  updateDataSources,
+  deleteDataSources,
+  DATA_SOURCE_TYPES,
+  CATALOG_TYPES,
+  DEFAULT_LIMIT,
+} from "./data-sources.js";
+export type {
+  DataSource,
+  CatalogSource,
+  DataSourceInput,
+  CatalogSourceInput,
+  DataSourcePatch,
+  ListDataSourcesOptions,
+} from "./data-sources.js";
+export { FilterError } from "./sql/index.js";
+export type { OrderByField } from "./sql/index.js";

@@ -1,0 +1,146 @@
+import type { CoreDb, SqlExecutor } from "./types.js";
+
+/** One versioned schema change. Versions are applied in order, each exactly once. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+/**
+ * The core database schema, in hugr's table names. Append new migrations; never edit an applied one.
+ * `data_sources.path` may hold a DSN with a password: it is masked wherever it leaves the node.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "core tables",
+    statements: [
+      `CREATE TABLE data_sources (
+        name text PRIMARY KEY,
+        type text NOT NULL,
+        prefix text NOT NULL DEFAULT '',
+        description text NOT NULL DEFAULT '',
+        path text NOT NULL,
+        as_module boolean NOT NULL DEFAULT false,
+        self_defined boolean NOT NULL DEFAULT false,
+        read_only boolean NOT NULL DEFAULT false,
+        disabled boolean NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE catalog_sources (
+        name text PRIMARY KEY,
+        type text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        path text NOT NULL
+      )`,
+      `CREATE TABLE data_source_catalogs (
+        data_source_name text NOT NULL REFERENCES data_sources(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        catalog_name text NOT NULL REFERENCES catalog_sources(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        PRIMARY KEY (data_source_name, catalog_name)
+      )`,
+      `CREATE INDEX data_source_catalogs_catalog_idx ON data_source_catalogs (catalog_name)`,
+      `CREATE TABLE roles (
+        name text PRIMARY KEY,
+        description text NOT NULL DEFAULT '',
+        disabled boolean NOT NULL DEFAULT false,
+        can_impersonate boolean NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE permissions (
+        role text NOT NULL REFERENCES roles(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        type_name text NOT NULL,
+        field_name text NOT NULL,
+        hidden boolean NOT NULL DEFAULT false,
+        disabled boolean NOT NULL DEFAULT false,
+        filter jsonb,
+        data jsonb,
+        PRIMARY KEY (role, type_name, field_name)
+      )`,
+      `CREATE TABLE api_keys (
+        name text PRIMARY KEY,
+        key text NOT NULL UNIQUE,
+        description text NOT NULL DEFAULT '',
+        default_role text REFERENCES roles(name) ON UPDATE CASCADE,
+        disabled boolean NOT NULL DEFAULT false,
+        is_temporal boolean NOT NULL DEFAULT false,
+        expires_at timestamptz,
+        headers jsonb,
+        claims jsonb
+      )`,
+      `CREATE TABLE object_storages (
+        name text PRIMARY KEY,
+        type text NOT NULL,
+        scope text NOT NULL,
+        endpoint text NOT NULL,
+        region text NOT NULL DEFAULT '',
+        use_ssl boolean NOT NULL DEFAULT true,
+        url_style text NOT NULL DEFAULT 'path',
+        url_compatibility boolean NOT NULL DEFAULT false,
+        kms_key_id text NOT NULL DEFAULT '',
+        account_id text NOT NULL DEFAULT ''
+      )`,
+      `CREATE TABLE cluster_nodes (
+        name text PRIMARY KEY,
+        url text NOT NULL,
+        version text NOT NULL,
+        ready boolean NOT NULL DEFAULT false,
+        error text NOT NULL DEFAULT '',
+        registered_at timestamptz NOT NULL DEFAULT now(),
+        last_seen timestamptz NOT NULL DEFAULT now()
+      )`,
+      `INSERT INTO roles (name, description) VALUES
+        ('admin', 'Full access'),
+        ('public', 'Default role of authenticated users'),
+        ('readonly', 'Read-only access')
+       ON CONFLICT (name) DO NOTHING`,
+    ],
+  },
+];
+
+/** Key of the advisory lock that serialises migrations across nodes starting at once. */
+const MIGRATION_LOCK_KEY = 4_841_520_001;
+
+export interface MigrationReport {
+  from: number;
+  to: number;
+  applied: readonly string[];
+}
+
+/**
+ * Brings the schema to the newest version in one transaction under a transaction-scoped advisory
+ * lock: when several nodes start together, one migrates and the others wait, then find nothing
+ * left to do. A failure rolls everything back, so a half-applied version never exists.
+ */
+export async function migrate(
+  db: CoreDb,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationReport> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_version (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const from = await currentVersion(tx);
+    const pending = migrations.filter((m) => m.version > from).sort((a, b) => a.version - b.version);
+    for (const migration of pending) {
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query("INSERT INTO schema_version (version, name) VALUES ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    return { from, to: pending.at(-1)?.version ?? from, applied: pending.map((m) => m.name) };
+  });
+}
+
+/** The applied schema version, 0 for an empty database. */
+export async function currentVersion(db: SqlExecutor): Promise<number> {
+  const [row] = await db.query<{ version: number | null }>(
+    "SELECT max(version) AS version FROM schema_version",
+  );
+  return row?.version ?? 0;
+}
+
+/** The newest version this build knows. */
+export const LATEST_VERSION: number = Math.max(...MIGRATIONS.map((m) => m.version));

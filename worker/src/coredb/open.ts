@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { CoreDbConfig } from "../config/index.js";
+import type { Logger } from "../observability/logger.js";
+import { currentVersion, LATEST_VERSION, migrate } from "./migrations.js";
+import { openPglite } from "./pglite.js";
+import { openPostgres } from "./postgres.js";
+import type { CoreDb } from "./types.js";
+
+export interface OpenCoreDbOptions {
+  logger: Logger;
+  /** How long to wait for a PostgreSQL that is still starting (compose, Kubernetes); default 30 s. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Opens the configured core database, waits until it answers, and brings its schema up to date
+ * (read-only nodes only check that a schema exists: they never write).
+ */
+export async function openCoreDb(config: CoreDbConfig, options: OpenCoreDbOptions): Promise<CoreDb> {
+  const db =
+    config.kind === "postgres"
+      ? openPostgres({ url: config.url, readOnly: config.readOnly })
+      : await openPglite({ dir: config.dir, readOnly: config.readOnly });
+  try {
+    await waitUntilReachable(db, options);
+    await prepareSchema(db, options.logger);
+    return db;
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function waitUntilReachable(db: CoreDb, options: OpenCoreDbOptions): Promise<void> {
+  const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.ping();
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        throw new Error(`the core database (${db.kind}) is not reachable`, { cause: error });
+      }
+      // The driver's message may contain the host but never the password (postgres.js omits it).
+      options.logger.warn({ attempt, err: describe(error) }, "core database not reachable yet, retrying");
+      await sleep(Math.min(250 * 2 ** attempt, 5_000));
+    }
+  }
+}
+
+async function prepareSchema(db: CoreDb, logger: Logger): Promise<void> {
+  if (db.readOnly) {
+    const version = await currentVersion(db).catch((error: unknown) => {
+      throw new Error("the read-only core database has no hugr schema (schema_version is missing)", {
+        cause: error,
+      });
+    });
+    logger.info({ schemaVersion: version, readOnly: true }, "core database opened read-only");
+    return;
+  }
+  const report = await migrate(db);
+  if (report.applied.length > 0) {
+    logger.info({ from: report.from, to: report.to, applied: report.applied }, "core database migrated");
+  }
+  if (report.from > LATEST_VERSION) {
+    logger.warn(
+      { schemaVersion: report.from, known: LATEST_VERSION },
+      "core database schema is newer than this node",
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,20 @@
+/** Anything that runs parameterised SQL: the database itself or an open transaction. */
+export interface SqlExecutor {
+  /** Runs one statement with `$n` placeholders bound to `params`; returns the rows. */
+  query: <T extends object = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ) => Promise<T[]>;
+}
+
+/** The core database: PostgreSQL in production, PGlite embedded. Both speak PostgreSQL SQL. */
+export interface CoreDb extends SqlExecutor {
+  readonly kind: "postgres" | "pglite";
+  /** CORE_DB_READONLY: no migrations run and every write is refused before it reaches the database. */
+  readonly readOnly: boolean;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

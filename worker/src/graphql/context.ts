@@ -1,0 +1,8 @@
+import type { CoreDb } from "../coredb/index.js";
+import type { DataSourceRuntime } from "../datasources/index.js";
+
+/** What every resolver can reach. Built once per node; requests share it. */
+export interface GraphQLContext {
+  db: CoreDb;
+  dataSources: DataSourceRuntime;
+}

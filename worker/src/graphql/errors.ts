@@ -1,0 +1,37 @@
+import { GraphQLError } from "graphql";
+import { CoreDbError, FilterError } from "../coredb/index.js";
+import { DataSourceError } from "../datasources/index.js";
+import type { Logger } from "../observability/logger.js";
+
+/**
+ * The one place where failures become client-visible GraphQL errors. Expected failures keep their
+ * message and get `extensions.code`; anything else is logged with its cause and masked, because
+ * driver errors can carry connection strings and internals.
+ */
+export function createErrorMasker(logger: Logger): (error: unknown, message: string) => Error {
+  return function maskError(error, message) {
+    const original = rootCause(error);
+    if (original instanceof GraphQLError) return error as Error;
+    const location = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+    const code = expectedCode(original);
+    if (code !== undefined) {
+      return new GraphQLError((original as Error).message, { ...location, extensions: { code } });
+    }
+    logger.error({ err: original }, "unexpected error while executing GraphQL");
+    return new GraphQLError(message, { ...location, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+  };
+}
+
+/** The error a resolver threw; graphql-js and yoga may each wrap it in a GraphQLError. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError !== undefined)
+    current = current.originalError;
+  return current;
+}
+
+function expectedCode(error: unknown): string | undefined {
+  if (error instanceof CoreDbError || error instanceof DataSourceError) return error.code;
+  if (error instanceof FilterError) return "INVALID_FILTER";
+  return undefined;
+}

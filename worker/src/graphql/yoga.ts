@@ -1,0 +1,43 @@
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "../observability/logger.js";
+import type { WorkerMetrics } from "../observability/metrics.js";
+import type { GraphQLContext } from "./context.js";
+import { createErrorMasker } from "./errors.js";
+import { useErrorMetrics } from "./plugins/use-error-metrics.js";
+import { buildSchema } from "./schema/index.js";
+
+export interface GraphQLHandlerOptions {
+  context: GraphQLContext;
+  logger: Logger;
+  metrics: WorkerMetrics;
+}
+
+/** Query limits: generous for real use, small enough that a hostile document cannot hog a node. */
+export const QUERY_LIMITS = { maxDepth: 15, maxTokens: 5_000, maxAliases: 50 } as const;
+
+export type GraphQLHandler = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/**
+ * graphql-yoga serving the node's schema at /graphql (GET and POST). GraphiQL is served by the
+ * HTTP layer at /admin, not here, so ADMIN_UI=false really removes it.
+ */
+export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: "/graphql",
+    graphiql: false,
+    landingPage: false,
+    logging: false,
+    context: () => options.context,
+    maskedErrors: { maskError: createErrorMasker(options.logger) },
+    plugins: [
+      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, flattenFragments: true }),
+      maxTokensPlugin({ n: QUERY_LIMITS.maxTokens }),
+      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases }),
+      useErrorMetrics(options.metrics.graphqlErrors),
+    ],
+  });
+}

@@ -1,0 +1,101 @@
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { CoreDb } from "../coredb/index.js";
+import type { GraphQLHandler } from "../graphql/index.js";
+import type { Logger } from "../observability/logger.js";
+import type { WorkerMetrics } from "../observability/metrics.js";
+import { requestMetrics } from "./middleware/request-metrics.js";
+import type { Readiness } from "./readiness.js";
+
+export interface AppOptions {
+  graphql: GraphQLHandler;
+  db: CoreDb;
+  readiness: Readiness;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  /** ADMIN_UI: serve GraphiQL at /admin. */
+  adminUI: boolean;
+  /** CORS_ALLOWED_ORIGINS; empty: no CORS headers. */
+  corsAllowedOrigins: readonly string[];
+  /** Largest accepted request body; default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** How long readiness waits for the core database before calling the node unready. */
+const READINESS_DB_TIMEOUT_MS = 2_000;
+
+/**
+ * The node's HTTP surface:
+ *   /graphql  GraphQL over HTTP (GET for queries, POST for everything)
+ *   /admin    GraphiQL AdminUI, only with ADMIN_UI=true
+ *   /health   liveness: the process serves HTTP
+ *   /ready    readiness: schema built, core database answers, not draining
+ *   /metrics  Prometheus
+ */
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+  app.use(requestMetrics(options.metrics));
+  if (options.corsAllowedOrigins.length > 0) {
+    app.use("/graphql", cors({ origin: [...options.corsAllowedOrigins], credentials: true }));
+  }
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const problem = await readinessProblem(options);
+    return problem === undefined
+      ? c.json({ status: "ready" })
+      : c.json({ status: "not ready", reason: problem }, 503);
+  });
+  app.get("/metrics", async (c) => {
+    c.header("content-type", options.metrics.registry.contentType);
+    return c.body(await options.metrics.registry.metrics());
+  });
+  if (options.adminUI) {
+    const page = renderGraphiQL({ endpoint: "/graphql", title: "Hugr AdminUI" });
+    app.get("/admin", (c) => c.html(page));
+  }
+
+  app.on(
+    ["GET", "POST"],
+    "/graphql",
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: (c) => c.json({ errors: [{ message: "request body too large" }] }, 413),
+    }),
+    (c) => options.graphql.fetch(c.req.raw),
+  );
+
+  app.notFound((c) =>
+    c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.onError((error, c) => {
+    options.logger.error({ err: error, path: c.req.path }, "unhandled HTTP error");
+    return c.json({ error: { code: "INTERNAL", message: "internal server error" } }, 500);
+  });
+  return app;
+}
+
+async function readinessProblem(options: AppOptions): Promise<string | undefined> {
+  const phase = options.readiness.phase();
+  if (phase !== "ready") return phase;
+  try {
+    await withTimeout(options.db.ping(), READINESS_DB_TIMEOUT_MS);
+    return undefined;
+  } catch {
+    return "core database does not answer";
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

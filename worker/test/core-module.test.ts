@@ -1,0 +1,249 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
+import { startInProcessWorker, type InProcessWorker } from "./harness/worker.js";
+import {
+  ADD_DATA_SOURCE,
+  ADD_DATA_SOURCE_VARIABLES,
+  DATA_SOURCE_STATUS,
+  DELETE_DATA_SOURCE,
+  LIST_DATA_SOURCES,
+  LOAD_DATA_SOURCE,
+  UNLOAD_DATA_SOURCE,
+  UPDATE_DATA_SOURCE,
+} from "./reference-queries.js";
+
+interface Backend {
+  name: string;
+  /** Returns CORE_DB_PATH for a fresh core database. */
+  setup(): Promise<string>;
+  teardown(): Promise<void>;
+}
+
+let pg: PostgresInstance | undefined;
+let pgliteDir: string | undefined;
+
+const backends: Backend[] = [
+  {
+    name: "postgres",
+    setup: async () => {
+      pg = await startPostgres();
+      return pg.url;
+    },
+    teardown: async () => pg?.stop(),
+  },
+  {
+    name: "pglite",
+    setup: async () => {
+      pgliteDir = await mkdtemp(join(tmpdir(), "hugr-pglite-"));
+      return join(pgliteDir, "core-db");
+    },
+    teardown: async () => {
+      if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
+    },
+  },
+];
+
+describe.each(backends)("core module on $name", (backend) => {
+  let coreDbPath: string;
+  let node: InProcessWorker;
+
+  beforeAll(async () => {
+    coreDbPath = await backend.setup();
+    node = await startInProcessWorker({ CORE_DB_PATH: coreDbPath });
+  });
+  afterAll(async () => {
+    await node?.close();
+    await backend.teardown();
+  });
+
+  const dataOf = async (
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> => {
+    const { status, body } = await node.gql(query, variables);
+    expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+    expect(status).toBe(200);
+    return body.data as Record<string, unknown>;
+  };
+
+  it("adds the reference data source with its catalog, masking the DSN password", async () => {
+    const data = await dataOf(ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES);
+    expect(data).toEqual({
+      core: {
+        insert_data_sources: {
+          name: "analytics",
+          type: "postgres",
+          description: "Analytics database",
+          path: "postgres://user:***@postgres:5432/analytics",
+          catalogs: [{ name: "analytics_schema", type: "uri", path: "/workspace/analytics/schema" }],
+        },
+      },
+    });
+  });
+
+  it("lists data sources as the reference shows", async () => {
+    const data = await dataOf(LIST_DATA_SOURCES);
+    expect(data).toEqual({
+      core: {
+        data_sources: [
+          {
+            name: "analytics",
+            type: "postgres",
+            description: "Analytics database",
+            prefix: "an",
+            path: "postgres://user:***@postgres:5432/analytics",
+            disabled: false,
+            catalogs: [{ name: "analytics_schema", type: "uri", path: "/workspace/analytics/schema" }],
+          },
+        ],
+      },
+    });
+  });
+
+  it("reports true attach state through load, status and unload", async () => {
+    const status = async (): Promise<unknown> =>
+      ((await dataOf(DATA_SOURCE_STATUS)) as { function: { core: { data_source_status: string } } }).function
+        .core.data_source_status;
+    expect(await status()).toBe("detached");
+    expect(await dataOf(LOAD_DATA_SOURCE)).toEqual({
+      function: { core: { load_data_source: { success: true, message: "data source 'analytics' loaded" } } },
+    });
+    expect(await status()).toBe("attached");
+    expect(node.worker.dataSources.attached()).toEqual(["analytics"]);
+    expect(await dataOf(UNLOAD_DATA_SOURCE)).toEqual({
+      function: {
+        core: { unload_data_source: { success: true, message: "data source 'analytics' unloaded" } },
+      },
+    });
+    expect(await status()).toBe("detached");
+  });
+
+  it("refuses to load unknown or disabled data sources with a coded error", async () => {
+    const unknown = await node.gql(
+      `mutation { function { core { load_data_source(name: "nope") { success } } } }`,
+    );
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe("DATA_SOURCE_NOT_FOUND");
+    await dataOf(UPDATE_DATA_SOURCE, { name: "analytics", data: { disabled: true } });
+    const disabled = await node.gql(LOAD_DATA_SOURCE);
+    expect(disabled.body.errors?.[0]?.extensions?.code).toBe("DATA_SOURCE_DISABLED");
+    await dataOf(UPDATE_DATA_SOURCE, { name: "analytics", data: { disabled: false } });
+  });
+
+  it("updates a data source and returns the changed rows", async () => {
+    const data = await dataOf(UPDATE_DATA_SOURCE, {
+      name: "analytics",
+      data: { description: "Analytics (replica)", path: "postgres://reader@replica:5432/analytics" },
+    });
+    expect(data).toEqual({
+      core: {
+        update_data_sources: [
+          {
+            name: "analytics",
+            description: "Analytics (replica)",
+            path: "postgres://reader@replica:5432/analytics",
+            disabled: false,
+          },
+        ],
+      },
+    });
+  });
+
+  it("filters, orders and pages with hugr's operators", async () => {
+    for (const [name, type, disabled] of [
+      ["sales", "postgres", false],
+      ["files", "duckdb", true],
+      ["Shop", "postgres", false],
+    ] as const) {
+      await dataOf(
+        `mutation($d: data_sources_mut_input_data!) { core { insert_data_sources(data: $d) { name } } }`,
+        {
+          d: {
+            name,
+            type,
+            path: `/data/${name}`,
+            disabled,
+            catalogs: [
+              { name: `${name}_catalog`, type: "text", path: 'type t @table(name: "t") { id: Int! @pk }' },
+            ],
+          },
+        },
+      );
+    }
+    const names = async (args: string): Promise<string[]> => {
+      const data = (await dataOf(`{ core { data_sources${args} { name } } }`)) as {
+        core: { data_sources: { name: string }[] };
+      };
+      return data.core.data_sources.map((d) => d.name);
+    };
+    expect(await names(`(filter: { type: { eq: "postgres" } })`)).toEqual(["Shop", "analytics", "sales"]);
+    expect(await names(`(filter: { name: { in: ["sales", "files", "x"] } })`)).toEqual(["files", "sales"]);
+    expect(await names(`(filter: { name: { like: "s%" } })`)).toEqual(["sales"]);
+    expect(await names(`(filter: { name: { ilike: "s%" } })`)).toEqual(["Shop", "sales"]);
+    expect(await names(`(filter: { name: { regex: "^[a-f]" } })`)).toEqual(["analytics", "files"]);
+    expect(await names(`(filter: { _or: [{ disabled: { eq: true } }, { name: { eq: "sales" } }] })`)).toEqual(
+      ["files", "sales"],
+    );
+    expect(await names(`(filter: { _not: { type: { eq: "postgres" } } })`)).toEqual(["files"]);
+    expect(await names(`(filter: { description: { is_null: true } })`)).toEqual([]);
+    expect(await names(`(filter: { catalogs: { any_of: { type: { eq: "uri" } } } })`)).toEqual(["analytics"]);
+    expect(await names(`(filter: { catalogs: { none_of: { type: { eq: "text" } } } })`)).toEqual([
+      "analytics",
+    ]);
+    expect(await names(`(order_by: [{ field: "type", direction: DESC }, { field: "name" }])`)).toEqual([
+      "Shop",
+      "analytics",
+      "sales",
+      "files",
+    ]);
+    expect(await names(`(order_by: [{ field: "name" }], limit: 2, offset: 1)`)).toEqual([
+      "analytics",
+      "files",
+    ]);
+  });
+
+  it("rolls back the whole insert when a nested catalog fails", async () => {
+    const result = await node.gql(
+      `mutation($d: data_sources_mut_input_data!) { core { insert_data_sources(data: $d) { name } } }`,
+      {
+        d: {
+          name: "broken",
+          type: "postgres",
+          path: "postgres://h/db",
+          catalogs: [
+            { name: "fresh_catalog", type: "uri", path: "/a" },
+            { name: "analytics_schema", type: "uri", path: "/a/different/path" },
+          ],
+        },
+      },
+    );
+    expect(result.body.errors?.[0]?.extensions?.code).toBe("ALREADY_EXISTS");
+    expect(result.body.errors?.[0]?.message).toContain("analytics_schema");
+    const rows = await node.worker.db.query(
+      "SELECT name FROM data_sources WHERE name = 'broken' UNION ALL SELECT name FROM catalog_sources WHERE name = 'fresh_catalog'",
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("deletes a data source, detaches it and removes catalogs nobody uses", async () => {
+    await dataOf(LOAD_DATA_SOURCE);
+    const data = await dataOf(DELETE_DATA_SOURCE, { name: "analytics" });
+    expect(data).toEqual({ core: { delete_data_sources: [{ name: "analytics" }] } });
+    expect(node.worker.dataSources.attached()).not.toContain("analytics");
+    expect(
+      await node.worker.db.query("SELECT name FROM catalog_sources WHERE name = 'analytics_schema'"),
+    ).toEqual([]);
+    const again = await node.gql(DATA_SOURCE_STATUS);
+    expect(again.body.errors?.[0]?.extensions?.code).toBe("DATA_SOURCE_NOT_FOUND");
+  });
+
+  it("keeps its data across a restart and loads every enabled data source at start", async () => {
+    await node.close();
+    node = await startInProcessWorker({ CORE_DB_PATH: coreDbPath });
+    expect(node.worker.dataSources.attached().sort()).toEqual(["Shop", "sales"]);
+    const { body } = await node.gql(`{ function { core { data_source_status(name: "files") } } }`);
+    expect(body.data).toEqual({ function: { core: { data_source_status: "detached" } } });
+  });
+});
