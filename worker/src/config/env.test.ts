@@ -183,7 +183,7 @@ describe("parseWorkerConfig valid forms", () => {
     expect(parseWorkerConfig({ CORE_DB_PATH: `${url}\n` }).coreDb).toMatchObject({ kind: "postgres", url });
   });
 
-  it.each(["/data/core-db", "./core-db", "relative/folder", "/data/core.db"])(
+  it.each(["/data/core-db", "./core-db", "relative/folder", "/data/core.db", "memory://"])(
     "CORE_DB_PATH=%s is an embedded database folder",
     (dir) => {
       expect(parseWorkerConfig({ CORE_DB_PATH: dir, HUGR_DATA_DIR: "/elsewhere" }).coreDb).toEqual({

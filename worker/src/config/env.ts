@@ -61,7 +61,8 @@ function readBind(env: Env): WorkerConfig["bind"] {
 
 /**
  * CORE_DB_PATH: a postgres:// or postgresql:// URL, or a folder for the embedded PGlite database
- * (default `${dataDir}/core-db`). hugr's DuckDB core files are refused, as are other URL schemes.
+ * (default `${dataDir}/core-db`), or "memory://" for a throwaway in-memory one (trials, tests).
+ * hugr's DuckDB core files are refused, as are other URL schemes.
  */
 function readCoreDb(env: Env, dataDir: string): CoreDbConfig {
   const readOnly = readBool(env, "CORE_DB_READONLY", false);
@@ -73,6 +74,7 @@ function readCoreDb(env: Env, dataDir: string): CoreDbConfig {
     }
     return { kind: "postgres", url: value, readOnly };
   }
+  if (value === "memory://") return { kind: "pglite", dir: value, readOnly };
   if (/\.duckdb$/iu.test(value)) {
     throw new ConfigError(
       "CORE_DB_PATH",

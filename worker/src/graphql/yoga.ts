@@ -1,6 +1,7 @@
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import type { GraphQLError, ValidationContext } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
@@ -18,6 +19,15 @@ export interface GraphQLHandlerOptions {
 /** Query limits: generous for real use, small enough that a hostile document cannot hog a node. */
 export const QUERY_LIMITS = { maxDepth: 15, maxTokens: 5_000, maxAliases: 50 } as const;
 
+/**
+ * graphql-armor throws from inside validation by default, which yoga answers as an execution
+ * error (HTTP 200); reporting through the validation context makes it a validation error (400).
+ */
+const asValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
 export type GraphQLHandler = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /**
@@ -34,9 +44,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     context: () => options.context,
     maskedErrors: { maskError: createErrorMasker(options.logger) },
     plugins: [
-      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, flattenFragments: true }),
+      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...asValidationError }),
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens }),
-      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases }),
+      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...asValidationError }),
       useErrorMetrics(options.metrics.graphqlErrors),
     ],
   });

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, parseWorkerConfig } from "../src/index.js";
+import { currentVersion, LATEST_VERSION, migrate, openCoreDb, type CoreDb } from "../src/coredb/index.js";
+import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
+import { startInProcessWorker } from "./harness/worker.js";
+import {
+  ADD_DATA_SOURCE,
+  ADD_DATA_SOURCE_VARIABLES,
+  DELETE_DATA_SOURCE,
+  LOAD_DATA_SOURCE,
+} from "./reference-queries.js";
+
+const logger = createLogger("silent");
+let pg: PostgresInstance;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(async () => pg?.stop());
+
+async function open(url: string, readOnly = false): Promise<CoreDb> {
+  const config = parseWorkerConfig({ CORE_DB_PATH: url, CORE_DB_READONLY: String(readOnly) });
+  return openCoreDb(config.coreDb, { logger, connectTimeoutMs: 2_000 });
+}
+
+describe("migrations", () => {
+  it("apply once when several nodes start at the same moment", async () => {
+    const url = await pg.createDatabase("concurrent_start");
+    const nodes = await Promise.all(Array.from({ length: 6 }, () => open(url)));
+    try {
+      const [db] = nodes;
+      const versions = await db!.query<{ version: number }>(
+        "SELECT version FROM schema_version ORDER BY version",
+      );
+      expect(versions.map((v) => v.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
+      const roles = await db!.query<{ name: string }>("SELECT name FROM roles ORDER BY name");
+      expect(roles.map((r) => r.name)).toEqual(["admin", "public", "readonly"]);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+
+  it("are idempotent: a second run applies nothing", async () => {
+    const url = await pg.createDatabase("idempotent");
+    const db = await open(url);
+    try {
+      expect(await migrate(db)).toEqual({ from: LATEST_VERSION, to: LATEST_VERSION, applied: [] });
+      expect(await currentVersion(db)).toBe(LATEST_VERSION);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("roll back entirely when a migration fails", async () => {
+    const url = await pg.createDatabase("failing");
+    const db = await open(url);
+    try {
+      const broken = [
+        {
+          version: LATEST_VERSION + 1,
+          name: "broken",
+          statements: ["CREATE TABLE half_done (id int)", "SELECT * FROM no_such_table"],
+        },
+      ];
+      await expect(migrate(db, broken)).rejects.toThrow(/no_such_table/);
+      expect(await currentVersion(db)).toBe(LATEST_VERSION);
+      expect(await db.query("SELECT to_regclass('half_done') AS t")).toEqual([{ t: null }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("read-only core database", () => {
+  it("refuses to start on a database without the hugr schema", async () => {
+    const url = await pg.createDatabase("empty_readonly");
+    await expect(open(url, true)).rejects.toThrow(/no hugr schema/);
+  });
+
+  it("serves reads and refuses every write with CORE_DB_READ_ONLY, changing nothing", async () => {
+    const url = await pg.createDatabase("readonly");
+    const writer = await startInProcessWorker({ CORE_DB_PATH: url });
+    expect((await writer.gql(ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES)).body.errors).toBeUndefined();
+    await writer.close();
+
+    const reader = await startInProcessWorker({ CORE_DB_PATH: url, CORE_DB_READONLY: "true" });
+    try {
+      const list = await reader.gql(`{ core { data_sources { name } } }`);
+      expect(list.body).toEqual({ data: { core: { data_sources: [{ name: "analytics" }] } } });
+      const writes = [
+        reader.gql(ADD_DATA_SOURCE, { data: { ...ADD_DATA_SOURCE_VARIABLES.data, name: "other" } }),
+        reader.gql(
+          `mutation { core { update_data_sources(filter: {}, data: { description: "x" }) { name } } }`,
+        ),
+        reader.gql(DELETE_DATA_SOURCE, { name: "analytics" }),
+      ];
+      for (const { body } of await Promise.all(writes)) {
+        expect(body.errors?.[0]?.extensions?.code).toBe("CORE_DB_READ_ONLY");
+        expect(body.errors?.[0]?.message).toMatch(/CORE_DB_READONLY=true/);
+      }
+      // Loading is node state, not a write: a read-only node still attaches sources.
+      const load = await reader.gql(LOAD_DATA_SOURCE);
+      expect(load.body.data).toEqual({
+        function: {
+          core: { load_data_source: { success: true, message: "data source 'analytics' loaded" } },
+        },
+      });
+      // The server enforces it too, behind the repository's check.
+      await expect(reader.worker.db.query("DELETE FROM data_sources")).rejects.toThrow(
+        /read-only transaction/,
+      );
+      const rows = await reader.worker.db.query<{ description: string }>(
+        "SELECT description FROM data_sources",
+      );
+      expect(rows).toEqual([{ description: "Analytics database" }]);
+    } finally {
+      await reader.close();
+    }
+  });
+});
