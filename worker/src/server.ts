@@ -37,6 +37,7 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
  */
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger } = options;
+  warnAboutUnenforcedAuth(config, logger);
   const db = await openCoreDb(config.coreDb, { logger });
   const dataSources = createDataSourceRuntime({
     db,
@@ -89,4 +90,18 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       logger.info("work node stopped");
     },
   };
+}
+
+/**
+ * Authentication settings are parsed and validated, but requests are not authenticated yet: say so
+ * loudly rather than let an operator believe ALLOWED_ANONYMOUS=false protects the node.
+ */
+function warnAboutUnenforcedAuth(config: WorkerConfig, logger: Logger): void {
+  const { auth } = config;
+  if (!auth.allowedAnonymous || auth.secretKey !== undefined || auth.oidc.issuer !== undefined) {
+    logger.warn(
+      "authentication settings are validated but not enforced by this version: every request is served; " +
+        "keep the node on a private network",
+    );
+  }
 }
