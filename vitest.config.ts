@@ -1,17 +1,27 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const source = (pkg: string): string => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
 
 // Two tiers: "unit" is pure logic (no processes, no services); "integration" talks to real
 // PostgreSQL, PGlite and real worker processes over HTTP.
 export default defineConfig({
   // graphql ships CJS (main) and ESM (module) builds; Node loads the CJS one for yoga, so our code must
   // get the same copy, or `instanceof GraphQLError` and schema realm checks fail only under vitest.
-  resolve: { alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }] },
+  // Workspace packages resolve to their sources, so tests never run against a stale dist/.
+  resolve: {
+    alias: [
+      { find: /^graphql$/, replacement: "graphql/index.js" },
+      { find: /^@hugr\/protocol$/, replacement: source("protocol") },
+      { find: /^@hugr\/coredb$/, replacement: source("coredb") },
+    ],
+  },
   test: {
     projects: [
       {
         test: {
           name: "unit",
-          include: ["worker/src/**/*.test.ts"],
+          include: ["protocol/src/**/*.test.ts", "coredb/src/**/*.test.ts", "worker/src/**/*.test.ts"],
         },
       },
       {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { WorkerConfig } from "./config/index.js";
-import { openCoreDb, type CoreDb } from "./coredb/index.js";
+import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import {
   createDataSourceRuntime,
   type DataSourceLoader,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, parseWorkerConfig } from "../src/index.js";
-import { currentVersion, LATEST_VERSION, migrate, openCoreDb, type CoreDb } from "../src/coredb/index.js";
+import { currentVersion, LATEST_VERSION, migrate, openCoreDb, type CoreDb } from "@hugr/coredb";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
 import { startInProcessWorker } from "./harness/worker.js";
 import {

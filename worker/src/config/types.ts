@@ -1,3 +1,5 @@
+import type { CoreDbConfig } from "@hugr/coredb";
+
 /** The work node's configuration, parsed from environment variables (names as in hugr's docs). */
 export interface WorkerConfig {
   /** BIND, default ":15000". An empty host listens on every interface. */
@@ -17,11 +19,7 @@ export interface WorkerConfig {
   corsAllowedOrigins: string[];
 }
 
-export type CoreDbConfig =
-  /** CORE_DB_PATH is a postgres:// or postgresql:// URL. */
-  | { kind: "postgres"; url: string; readOnly: boolean }
-  /** CORE_DB_PATH is a folder (persistent PGlite) or empty (PGlite in `${dataDir}/core-db`). */
-  | { kind: "pglite"; dir: string; readOnly: boolean };
+export type { CoreDbConfig } from "@hugr/coredb";
 
 export interface CacheConfig {
   /** CACHE_TTL, milliseconds. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertDataSource, openCoreDb, type CoreDb, type DataSource } from "../coredb/index.js";
+import { insertDataSource, openCoreDb, type CoreDb, type DataSource } from "@hugr/coredb";
 import { createLogger } from "../observability/logger.js";
 import { createDataSourceRuntime, type DataSourceLoader } from "./runtime.js";
 

@@ -1,5 +1,5 @@
-import type { CoreDb } from "../coredb/index.js";
-import { getDataSource, listDataSources, type DataSource } from "../coredb/index.js";
+import type { CoreDb } from "@hugr/coredb";
+import { getDataSource, listDataSources, type DataSource } from "@hugr/coredb";
 import type { Logger } from "../observability/logger.js";
 import { DataSourceError } from "./errors.js";
 

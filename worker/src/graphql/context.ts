@@ -1,4 +1,4 @@
-import type { CoreDb } from "../coredb/index.js";
+import type { CoreDb } from "@hugr/coredb";
 import type { DataSourceRuntime } from "../datasources/index.js";
 
 /** What every resolver can reach. Built once per node; requests share it. */

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { CoreDbError, FilterError } from "../coredb/index.js";
+import { CoreDbError, FilterError } from "@hugr/coredb";
 import { DataSourceError } from "../datasources/index.js";
 import type { Logger } from "../observability/logger.js";
 

@@ -2,7 +2,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import type { CoreDb } from "../coredb/index.js";
+import type { CoreDb } from "@hugr/coredb";
 import type { GraphQLHandler } from "../graphql/index.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";

@@ -5,7 +5,7 @@ import {
   updateDataSources,
   type CatalogSource,
   type DataSource,
-} from "../../coredb/index.js";
+} from "@hugr/coredb";
 import { maskDsnPassword } from "../../datasources/index.js";
 import { builder } from "../builder.js";
 import { selectsField } from "../selection.js";

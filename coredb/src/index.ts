@@ -4,7 +4,7 @@ export { migrate, currentVersion, LATEST_VERSION, MIGRATIONS } from "./migration
 export type { Migration, MigrationReport } from "./migrations.js";
 export { CoreDbError } from "./errors.js";
 export type { CoreDbErrorCode } from "./errors.js";
-export type { CoreDb, SqlExecutor } from "./types.js";
+export type { CoreDb, CoreDbConfig, CoreDbLogger, SqlExecutor } from "./types.js";
 export {
   listDataSources,
   getDataSource,

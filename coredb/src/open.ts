@@ -1,13 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CoreDbConfig } from "../config/index.js";
-import type { Logger } from "../observability/logger.js";
 import { currentVersion, LATEST_VERSION, migrate } from "./migrations.js";
 import { openPglite } from "./pglite.js";
 import { openPostgres } from "./postgres.js";
-import type { CoreDb } from "./types.js";
+import type { CoreDb, CoreDbConfig, CoreDbLogger } from "./types.js";
 
 export interface OpenCoreDbOptions {
-  logger: Logger;
+  logger: CoreDbLogger;
   /** How long to wait for a PostgreSQL that is still starting (compose, Kubernetes); default 30 s. */
   connectTimeoutMs?: number;
 }
@@ -48,7 +46,7 @@ async function waitUntilReachable(db: CoreDb, options: OpenCoreDbOptions): Promi
   }
 }
 
-async function prepareSchema(db: CoreDb, logger: Logger): Promise<void> {
+async function prepareSchema(db: CoreDb, logger: CoreDbLogger): Promise<void> {
   if (db.readOnly) {
     const version = await currentVersion(db).catch((error: unknown) => {
       throw new Error("the read-only core database has no hugr schema (schema_version is missing)", {

@@ -1,0 +1,220 @@
+/**
+ * The management API and the node API, defined once and used by both sides. JSON over HTTP;
+ * every request in both directions is signed (see signing.ts); no state changes over GET.
+ *
+ *   work node  --(register, heartbeat, operations)-->  management node (BIND, default :14000)
+ *   management --(health, load/unload, storages)-->     work node (its CLUSTER_NODE_URL)
+ */
+
+/** Version prefix of every path; a breaking change gets a new prefix and both are served for a while. */
+export const API_VERSION = "v1";
+
+/** Paths of the management API, served by the management node. */
+export const managementPaths = {
+  /** POST RegisterNodeRequest -> RegisterNodeResponse. Registering again with the same name replaces the entry. */
+  nodes: "/v1/nodes",
+  /** POST HeartbeatRequest -> HeartbeatResponse; 404 NODE_NOT_REGISTERED tells the node to register again. */
+  heartbeat: (node: string) => `/v1/nodes/${encodeURIComponent(node)}/heartbeat`,
+  /** DELETE -> 204: the node leaves (SIGTERM). */
+  node: (node: string) => `/v1/nodes/${encodeURIComponent(node)}`,
+  /** POST -> ClusterOperationResult: load or reload on every ready node. */
+  loadDataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}/load`,
+  /** POST -> ClusterOperationResult: unload from every ready node. */
+  unloadDataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}/unload`,
+  /** GET -> DataSourceStatusResponse: the status on every registered node. */
+  dataSourceStatus: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}/status`,
+  /** GET -> StoragesResponse (secrets masked); PUT below registers one. */
+  storages: "/v1/storages",
+  /** PUT StorageSpec -> ClusterOperationResult; DELETE -> ClusterOperationResult. */
+  storage: (name: string) => `/v1/storages/${encodeURIComponent(name)}`,
+} as const;
+
+/** Paths of the node API, served by every work node under its own URL. */
+export const nodePaths = {
+  /** GET -> NodeHealth. */
+  health: "/cluster/v1/health",
+  /** POST -> NodeOperationResult. */
+  loadDataSource: (name: string) => `/cluster/v1/data-sources/${encodeURIComponent(name)}/load`,
+  /** POST -> NodeOperationResult. */
+  unloadDataSource: (name: string) => `/cluster/v1/data-sources/${encodeURIComponent(name)}/unload`,
+  /** GET -> NodeDataSourceStatus. */
+  dataSourceStatus: (name: string) => `/cluster/v1/data-sources/${encodeURIComponent(name)}/status`,
+  /** GET -> NodeStoragesResponse (secrets masked). */
+  storages: "/cluster/v1/storages",
+  /** PUT StorageSpec -> NodeOperationResult; DELETE -> NodeOperationResult. */
+  storage: (name: string) => `/cluster/v1/storages/${encodeURIComponent(name)}`,
+} as const;
+
+// ---- membership -----------------------------------------------------------------------------
+
+export interface RegisterNodeRequest {
+  /** CLUSTER_NODE_NAME: unique in the cluster. */
+  name: string;
+  /** CLUSTER_NODE_URL: where the management node reaches this node. */
+  url: string;
+  /** The node's software version; other versions are allowed (rolling upgrades). */
+  version: string;
+}
+
+export interface RegisterNodeResponse {
+  node: NodeInfo;
+  /** The cluster configuration the node must apply before it reports ready. */
+  config: NodeClusterConfig;
+  /** How often the node should heartbeat. */
+  heartbeatIntervalMs: number;
+}
+
+export interface HeartbeatRequest {
+  url: string;
+  version: string;
+  /** Whether the node has converged to the cluster configuration and serves traffic. */
+  ready: boolean;
+  /** Why it is not ready, or "". */
+  error: string;
+}
+
+export interface HeartbeatResponse {
+  node: NodeInfo;
+}
+
+/** A registered node as the management node sees it (hugr's `cluster_nodes`). */
+export interface NodeInfo {
+  name: string;
+  url: string;
+  version: string;
+  ready: boolean;
+  /** ISO 8601: the last successful heartbeat or health check. */
+  lastSeen: string;
+  /** Why the node is not ready, or "". */
+  error: string;
+}
+
+export interface NodesResponse {
+  nodes: NodeInfo[];
+}
+
+// ---- desired state --------------------------------------------------------------------------
+
+/** What every node of the cluster must apply: distributed at registration. */
+export interface NodeClusterConfig {
+  auth: AuthSettings;
+  /**
+   * Data sources the cluster loaded or unloaded explicitly. A node loads every enabled data source
+   * of the core database (as a single node does at start), except those in `unloaded`.
+   */
+  dataSources: { loaded: string[]; unloaded: string[] };
+  /** Object storages registered cluster-wide, with their credentials (only inside signed requests). */
+  storages: StorageSpec[];
+}
+
+/** Authentication settings configured on the management node and applied by every node. */
+export interface AuthSettings {
+  allowedAnonymous: boolean;
+  anonymousRole: string;
+  /** SECRET_KEY: full admin access with the x-hugr-secret-key header. */
+  secretKey?: string;
+  /** Contents of AUTH_CONFIG_FILE, if one is configured. */
+  authConfig?: string;
+  oidc?: {
+    issuer: string;
+    clientId: string;
+    cookieName?: string;
+    usernameClaim?: string;
+    userIdClaim?: string;
+    roleClaim?: string;
+  };
+}
+
+/** An object storage (hugr's register_object_storage arguments). `key` and `secret` are credentials. */
+export interface StorageSpec {
+  type: string;
+  name: string;
+  /** Bucket name or bucket sub-path. */
+  scope: string;
+  key: string;
+  secret: string;
+  region: string;
+  endpoint: string;
+  useSsl: boolean;
+  /** "path" or "vhost". */
+  urlStyle: string;
+  urlCompatibility: boolean;
+  kmsKeyId: string;
+  accountId: string;
+}
+
+/** A storage as a node reports it: no credentials. */
+export interface StorageInfo {
+  type: string;
+  name: string;
+  scope: string[];
+  /** JSON of the non-secret parameters; credentials appear as "***". */
+  parameters: string;
+}
+
+// ---- operations -----------------------------------------------------------------------------
+
+/** The outcome of one operation on one node. */
+export interface NodeOperationResult {
+  success: boolean;
+  /** Why it failed, or "". */
+  error: string;
+}
+
+/** One node's part in a cluster operation. */
+export interface NodeResult extends NodeOperationResult {
+  node: string;
+  durationMs: number;
+}
+
+/**
+ * A cluster operation: `success` only when every ready node succeeded (and there was at least one);
+ * otherwise `message` names each failed node and its error.
+ */
+export interface ClusterOperationResult {
+  success: boolean;
+  message: string;
+  nodes: NodeResult[];
+}
+
+/** A data source's status on one node: "attached", "detached" or "error". */
+export interface NodeDataSourceStatus {
+  status: string;
+  error: string;
+}
+
+export interface DataSourceStatusResponse {
+  nodes: (NodeDataSourceStatus & { node: string })[];
+}
+
+export interface NodeStoragesResponse {
+  storages: StorageInfo[];
+}
+
+export interface StoragesResponse {
+  storages: (StorageInfo & { node: string })[];
+}
+
+export interface NodeHealth {
+  name: string;
+  version: string;
+  ready: boolean;
+  error: string;
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+/** The one error envelope of both APIs. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+export type ErrorCode =
+  /** Missing, stale, replayed or wrong signature: permanent for this request, never retried as is. */
+  | "UNAUTHORIZED"
+  | "BAD_REQUEST"
+  | "NOT_FOUND"
+  /** The management node does not know this node (it restarted or removed it): register again. */
+  | "NODE_NOT_REGISTERED"
+  | "PAYLOAD_TOO_LARGE"
+  | "INTERNAL";
