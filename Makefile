@@ -9,7 +9,7 @@ install: ## install npm dependencies exactly as locked
 	npm ci
 
 build: ## compile the TypeScript workspaces into dist/
-	tsc -b protocol coredb worker
+	tsc -b protocol coredb common worker operator
 
 typecheck: ## type-check sources, tests and benchmarks
 	tsc -p tsconfig.json --noEmit
@@ -41,4 +41,4 @@ bench: build ## worker throughput against a bare graphql-yoga server (needs Post
 	node bench/worker.ts
 
 clean:
-	rm -rf protocol/dist coredb/dist worker/dist */tsconfig.tsbuildinfo
+	rm -rf protocol/dist coredb/dist common/dist worker/dist */tsconfig.tsbuildinfo

@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^graphql$/, replacement: "graphql/index.js" },
       { find: /^@hugr\/protocol$/, replacement: source("protocol") },
       { find: /^@hugr\/coredb$/, replacement: source("coredb") },
+      { find: /^@hugr\/common$/, replacement: source("common") },
     ],
   },
   test: {
@@ -21,13 +22,19 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["protocol/src/**/*.test.ts", "coredb/src/**/*.test.ts", "worker/src/**/*.test.ts"],
+          include: [
+            "protocol/src/**/*.test.ts",
+            "coredb/src/**/*.test.ts",
+            "common/src/**/*.test.ts",
+            "operator/src/**/*.test.ts",
+            "worker/src/**/*.test.ts",
+          ],
         },
       },
       {
         test: {
           name: "integration",
-          include: ["worker/test/**/*.test.ts"],
+          include: ["worker/test/**/*.test.ts", "e2e/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

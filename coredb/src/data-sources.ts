@@ -1,8 +1,15 @@
-import { CoreDbError, readOnlyError, sqlState, SQLSTATE_UNIQUE_VIOLATION } from "./errors.js";
+import {
+  CoreDbError,
+  readOnlyError,
+  sqlState,
+  SQLSTATE_INVALID_REGULAR_EXPRESSION,
+  SQLSTATE_UNIQUE_VIOLATION,
+} from "./errors.js";
 import {
   compileFilter,
   compileOrderBy,
   createParams,
+  FilterError,
   type OrderByField,
   type TableSpec,
 } from "./sql/index.js";
@@ -132,7 +139,7 @@ export async function listDataSources(
   const limit = params.add(nonNegative("limit", options.limit ?? DEFAULT_LIMIT));
   const offset = params.add(nonNegative("offset", options.offset ?? 0));
   const text = `SELECT ${selectList(options.withCatalogs)} FROM data_sources ds WHERE ${where}${orderBy} LIMIT ${limit} OFFSET ${offset}`;
-  return db.query<DataSource>(text, params.values);
+  return filtered(db.query<DataSource>(text, params.values));
 }
 
 /** One data source by name, with its catalogs, or undefined. */
@@ -228,9 +235,11 @@ export async function updateDataSources(
   const assignments = fields.map((c) => `"${c}" = ${params.add(patch[c as keyof DataSourcePatch] ?? "")}`);
   const where = compileFilter(DATA_SOURCES_TABLE, filter, params, "ds");
   return db.transaction(async (tx) => {
-    const updated = await tx.query<{ name: string }>(
-      `UPDATE data_sources ds SET ${assignments.join(", ")} WHERE ${where} RETURNING ds.name`,
-      params.values,
+    const updated = await filtered(
+      tx.query<{ name: string }>(
+        `UPDATE data_sources ds SET ${assignments.join(", ")} WHERE ${where} RETURNING ds.name`,
+        params.values,
+      ),
     );
     return fetchByNames(
       tx,
@@ -248,9 +257,11 @@ export async function deleteDataSources(db: CoreDb, filter: unknown): Promise<Da
   const params = createParams();
   const where = compileFilter(DATA_SOURCES_TABLE, filter, params, "ds");
   return db.transaction(async (tx) => {
-    const doomed = await tx.query<DataSource>(
-      `SELECT ${selectList(true)} FROM data_sources ds WHERE ${where} ORDER BY ds.name FOR UPDATE`,
-      params.values,
+    const doomed = await filtered(
+      tx.query<DataSource>(
+        `SELECT ${selectList(true)} FROM data_sources ds WHERE ${where} ORDER BY ds.name FOR UPDATE`,
+        params.values,
+      ),
     );
     if (doomed.length === 0) return [];
     await tx.query("DELETE FROM data_sources WHERE name = ANY($1::text[])", [doomed.map((d) => d.name)]);
@@ -319,4 +330,16 @@ function nonNegative(name: string, value: number): number {
 
 function invalid(message: string): never {
   throw new CoreDbError("INVALID_INPUT", message);
+}
+
+/** Runs a statement whose WHERE came from a user filter: a regex PostgreSQL rejects is bad input. */
+async function filtered<T>(statement: Promise<T>): Promise<T> {
+  try {
+    return await statement;
+  } catch (error) {
+    if (sqlState(error) === SQLSTATE_INVALID_REGULAR_EXPRESSION) {
+      throw new FilterError(`invalid regular expression in filter: ${(error as Error).message}`);
+    }
+    throw error;
+  }
 }

@@ -2,8 +2,7 @@
  * Failures of the core database that users cause and must see explained. Anything else that a
  * driver throws is unexpected: it is logged and masked, because driver messages can carry DSNs.
  */
-export type CoreDbErrorCode =
-  "CORE_DB_READ_ONLY" | "ALREADY_EXISTS" | "NOT_FOUND" | "INVALID_INPUT" | "CONFLICT";
+export type CoreDbErrorCode = "CORE_DB_READ_ONLY" | "ALREADY_EXISTS" | "INVALID_INPUT";
 
 export class CoreDbError extends Error {
   readonly code: CoreDbErrorCode;
@@ -32,4 +31,5 @@ export function sqlState(error: unknown): string | undefined {
 }
 
 export const SQLSTATE_UNIQUE_VIOLATION = "23505";
-export const SQLSTATE_FOREIGN_KEY_VIOLATION = "23503";
+/** A `regex` filter operand PostgreSQL cannot compile. */
+export const SQLSTATE_INVALID_REGULAR_EXPRESSION = "2201B";

@@ -94,6 +94,31 @@ export const MIGRATIONS: readonly Migration[] = [
        ON CONFLICT (name) DO NOTHING`,
     ],
   },
+  {
+    version: 2,
+    name: "cluster state",
+    statements: [
+      // One management node can coordinate several clusters (one per HugrCluster in Kubernetes):
+      // every row of cluster state belongs to one; standalone uses the cluster "".
+      `ALTER TABLE cluster_nodes ADD COLUMN cluster text NOT NULL DEFAULT ''`,
+      `ALTER TABLE cluster_nodes DROP CONSTRAINT cluster_nodes_pkey`,
+      `ALTER TABLE cluster_nodes ADD PRIMARY KEY (cluster, name)`,
+      // Data sources the cluster loaded or unloaded explicitly (load_data_source / unload_data_source).
+      `CREATE TABLE cluster_data_sources (
+        cluster text NOT NULL DEFAULT '',
+        name text NOT NULL,
+        loaded boolean NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (cluster, name)
+      )`,
+      // Object storages registered cluster-wide; credentials sealed with a key derived from the
+      // cluster secret (AES-256-GCM), never stored in clear.
+      `ALTER TABLE object_storages ADD COLUMN cluster text NOT NULL DEFAULT ''`,
+      `ALTER TABLE object_storages ADD COLUMN sealed_credentials text NOT NULL DEFAULT ''`,
+      `ALTER TABLE object_storages DROP CONSTRAINT object_storages_pkey`,
+      `ALTER TABLE object_storages ADD PRIMARY KEY (cluster, name)`,
+    ],
+  },
 ];
 
 /** Key of the advisory lock that serialises migrations across nodes starting at once. */

@@ -62,6 +62,11 @@ export interface RegisterNodeResponse {
   config: NodeClusterConfig;
   /** How often the node should heartbeat. */
   heartbeatIntervalMs: number;
+  /**
+   * How long a node should wait for a cluster operation: the management node's per-node TIMEOUT
+   * plus a margin, so a node never gives up on an operation that is still within its time.
+   */
+  operationTimeoutMs: number;
 }
 
 export interface HeartbeatRequest {
@@ -71,10 +76,14 @@ export interface HeartbeatRequest {
   ready: boolean;
   /** Why it is not ready, or "". */
   error: string;
+  /** `version` of the last NodeClusterConfig the node applied. */
+  configVersion: string;
 }
 
 export interface HeartbeatResponse {
   node: NodeInfo;
+  /** Present when the cluster configuration changed since the node applied it: apply it. */
+  config?: NodeClusterConfig;
 }
 
 /** A registered node as the management node sees it (hugr's `cluster_nodes`). */
@@ -97,6 +106,8 @@ export interface NodesResponse {
 
 /** What every node of the cluster must apply: distributed at registration. */
 export interface NodeClusterConfig {
+  /** Content hash: equal versions mean equal configurations. */
+  version: string;
   auth: AuthSettings;
   /**
    * Data sources the cluster loaded or unloaded explicitly. A node loads every enabled data source

@@ -2,4 +2,4 @@ export { startWorker } from "./server.js";
 export type { RunningWorker, StartWorkerOptions } from "./server.js";
 export { parseWorkerConfig, ConfigError } from "./config/index.js";
 export type { WorkerConfig } from "./config/index.js";
-export { createLogger } from "./observability/logger.js";
+export { createLogger } from "@hugr/common";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
+import { createLogger } from "@hugr/common";
 import { ConfigError, parseWorkerConfig } from "./config/index.js";
-import { createLogger } from "./observability/logger.js";
 import { startWorker } from "./server.js";
 
 /** Exit code for invalid configuration, distinct from runtime failures (1). */

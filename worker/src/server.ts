@@ -1,7 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { WorkerConfig } from "./config/index.js";
+import type { Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
+import {
+  createClusterAgent,
+  createManagementClients,
+  createNodeApi,
+  type ClusterAgent,
+} from "./cluster/index.js";
+import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
   type DataSourceLoader,
@@ -9,8 +16,9 @@ import {
 } from "./datasources/index.js";
 import { createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
-import type { Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import { createStorageRegistry, type StorageRegistry } from "./storages/index.js";
+import { WORKER_VERSION } from "./version.js";
 
 export interface RunningWorker {
   /** Base URL the node listens on, e.g. http://127.0.0.1:15000 */
@@ -18,8 +26,14 @@ export interface RunningWorker {
   port: number;
   db: CoreDb;
   dataSources: DataSourceRuntime;
+  storages: StorageRegistry;
   readiness: Readiness;
-  /** Stops accepting connections, lets in-flight requests finish (up to `drainTimeoutMs`), closes the core DB. */
+  /** In cluster mode: resolves once registered and converged (ready), or when the node stops first. */
+  converged: Promise<void>;
+  /**
+   * Stops: not ready at once, deregisters (cluster mode), stops accepting connections, lets
+   * in-flight requests finish (up to `drainTimeoutMs`), closes the core database.
+   */
   close(drainTimeoutMs?: number): Promise<void>;
 }
 
@@ -32,8 +46,9 @@ export interface StartWorkerOptions {
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
 /**
- * Starts a work node: core database (migrated), data sources loaded, GraphQL and HTTP served.
- * It reports ready only once all of that is done.
+ * Starts a work node: core database (migrated), GraphQL and HTTP served. A single node loads its
+ * data sources before it listens; a cluster node listens first (the management node must reach
+ * it), then registers, converges to the cluster configuration, and only then reports ready.
  */
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger } = options;
@@ -44,9 +59,26 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     logger,
     ...(options.loader ? { loader: options.loader } : {}),
   });
+  const storages = createStorageRegistry();
   const readiness = createReadiness();
   const metrics = createMetrics();
-  const graphql = createGraphQLHandler({ context: { db, dataSources }, logger, metrics });
+  const clients = config.cluster ? createManagementClients(config.cluster) : undefined;
+  const graphql = createGraphQLHandler({
+    context: { db, dataSources, storages, management: clients?.operations, logger },
+    logger,
+    metrics,
+    cluster: config.cluster !== undefined,
+  });
+  const nodeApi = config.cluster
+    ? createNodeApi({
+        nodeName: config.cluster.nodeName,
+        version: WORKER_VERSION,
+        secret: config.cluster.secret,
+        readiness,
+        dataSources,
+        storages,
+      })
+    : undefined;
   const app = createApp({
     graphql,
     db,
@@ -55,39 +87,94 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     logger,
     adminUI: config.adminUI,
     corsAllowedOrigins: config.corsAllowedOrigins,
+    ...(nodeApi ? { nodeApi } : {}),
   });
-  await dataSources.loadAllEnabled();
+  if (!config.cluster) await dataSources.loadAllEnabled();
 
-  const server = serve({ fetch: app.fetch, port: config.bind.port, hostname: config.bind.host || undefined });
+  const { server, url, address } = await listen(app.fetch, config.bind);
+  let agent: ClusterAgent | undefined;
+  let converged = Promise.resolve();
+  if (config.cluster && clients) {
+    agent = createClusterAgent({
+      config: config.cluster,
+      version: WORKER_VERSION,
+      management: clients,
+      targets: { dataSources, storages },
+      readiness,
+      logger,
+    });
+    converged = agent.start();
+    converged.catch((error: unknown) => logger.error({ err: error }, "cluster membership failed"));
+  } else {
+    readiness.set("ready");
+  }
+  logger.info(
+    {
+      address,
+      coreDb: db.kind,
+      readOnly: db.readOnly,
+      cluster: agent !== undefined,
+      version: WORKER_VERSION,
+    },
+    agent ? "work node listening; registering with the management node" : "work node ready",
+  );
+
+  return {
+    url,
+    port: server.port,
+    db,
+    dataSources,
+    storages,
+    readiness,
+    converged,
+    async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
+      readiness.set("draining");
+      await agent?.stop();
+      await server.close(drainTimeoutMs, () =>
+        logger.warn({ drainTimeoutMs }, "drain timeout: closing remaining connections"),
+      );
+      await db.close();
+      logger.info("work node stopped");
+    },
+  };
+}
+
+interface Listening {
+  server: { port: number; close(drainTimeoutMs: number, onTimeout: () => void): Promise<void> };
+  /** A URL this machine can use to reach the node. */
+  url: string;
+  /** host:port as bound. */
+  address: string;
+}
+
+/** Serves `fetch` on BIND and resolves once the port is bound. */
+async function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  bind: WorkerConfig["bind"],
+): Promise<Listening> {
+  const server = serve({ fetch, port: bind.port, hostname: bind.host || undefined });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  readiness.set("ready");
-  logger.info(
-    { address: `${host}:${address.port}`, coreDb: db.kind, readOnly: db.readOnly },
-    "work node ready",
-  );
-
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  const local = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
   return {
-    url: `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`,
-    port: address.port,
-    db,
-    dataSources,
-    readiness,
-    async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
-      readiness.set("draining");
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const timer = setTimeout(() => {
-        logger.warn({ drainTimeoutMs }, "drain timeout: closing remaining connections");
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      }, drainTimeoutMs);
-      await closed;
-      clearTimeout(timer);
-      await db.close();
-      logger.info("work node stopped");
+    url: `http://${local}:${bound.port}`,
+    address: `${host}:${bound.port}`,
+    server: {
+      port: bound.port,
+      /** Stops accepting, waits for in-flight requests, then cuts what is left after the timeout. */
+      async close(drainTimeoutMs, onTimeout) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const timer = setTimeout(() => {
+          onTimeout();
+          if ("closeAllConnections" in server) server.closeAllConnections();
+        }, drainTimeoutMs);
+        await closed;
+        clearTimeout(timer);
+      },
     },
   };
 }

@@ -252,10 +252,22 @@ describe("bad input in GraphQL", () => {
     expect(await coreDbSnapshot()).toBe(snapshot);
   });
 
-  it("never sends a database error's internals to the client", async () => {
+  it("reports a regular expression PostgreSQL rejects as a filter error", async () => {
     const { body } = await node.gql(`{ core { data_sources(filter: { name: { regex: "(" } }) { name } } }`);
-    expect(body.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
-    expect(body.errors?.[0]?.message).toBe("Unexpected error.");
-    expect(JSON.stringify(body)).not.toMatch(/regular expression|postgres:\/\//);
+    expect(body.errors?.[0]?.extensions?.code).toBe("INVALID_FILTER");
+    expect(body.errors?.[0]?.message).toMatch(/invalid regular expression/);
+  });
+
+  it("never sends a database error's internals to the client", async () => {
+    // Make the database fail underneath the node: an unexpected error, which must be masked.
+    await node.worker.db.query("ALTER TABLE catalog_sources RENAME TO catalog_sources_moved");
+    try {
+      const { body } = await node.gql(`{ core { data_sources { name catalogs { name } } } }`);
+      expect(body.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+      expect(body.errors?.[0]?.message).toBe("Unexpected error.");
+      expect(JSON.stringify(body)).not.toMatch(/catalog_sources|relation|SELECT|postgres:\/\//);
+    } finally {
+      await node.worker.db.query("ALTER TABLE catalog_sources_moved RENAME TO catalog_sources");
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type { AuthConfig, LogLevel } from "@hugr/common";
 import type { CoreDbConfig } from "@hugr/coredb";
 
 /** The work node's configuration, parsed from environment variables (names as in hugr's docs). */
@@ -7,7 +8,7 @@ export interface WorkerConfig {
   /** ADMIN_UI: serve GraphiQL at /admin. */
   adminUI: boolean;
   /** LOG_LEVEL: pino level, default "info". */
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  logLevel: LogLevel;
   /** HUGR_DATA_DIR: where embedded state lives (the default embedded core database), default ".data". */
   dataDir: string;
   coreDb: CoreDbConfig;
@@ -19,6 +20,7 @@ export interface WorkerConfig {
   corsAllowedOrigins: string[];
 }
 
+export type { AuthConfig } from "@hugr/common";
 export type { CoreDbConfig } from "@hugr/coredb";
 
 export interface CacheConfig {
@@ -32,21 +34,6 @@ export interface CacheConfig {
     database: number;
     username: string | undefined;
     password: string | undefined;
-  };
-}
-
-export interface AuthConfig {
-  allowedAnonymous: boolean;
-  anonymousRole: string;
-  secretKey: string | undefined;
-  configFile: string | undefined;
-  oidc: {
-    issuer: string | undefined;
-    clientId: string | undefined;
-    cookieName: string;
-    usernameClaim: string;
-    userIdClaim: string;
-    roleClaim: string;
   };
 }
 

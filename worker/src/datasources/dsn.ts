@@ -1,15 +1,16 @@
 /**
- * Replaces the password of a URL-shaped DSN with "***" so it can be shown or logged; anything
- * that is not a URL with credentials is returned unchanged.
+ * Replaces passwords in a DSN with "***" so it can be shown or logged: the password of a URL
+ * (`postgres://user:pw@host`), a `password=` query parameter, and a `password=` pair of a
+ * key=value DSN (`host=h password=pw`). Anything else is returned unchanged.
  */
 export function maskDsnPassword(path: string): string {
-  let url: URL;
-  try {
-    url = new URL(path);
-  } catch {
-    return path;
+  const url = URL.canParse(path) ? new URL(path) : undefined;
+  if (url && url.host !== "") {
+    if (url.password !== "") url.password = "***";
+    for (const key of [...url.searchParams.keys()]) {
+      if (/^(password|pass|pwd)$/i.test(key)) url.searchParams.set(key, "***");
+    }
+    return url.toString().replaceAll("%2A%2A%2A", "***");
   }
-  if (url.password === "") return path;
-  url.password = "***";
-  return url.toString();
+  return path.replace(/\b(password|pass|pwd)\s*=\s*('[^']*'|\S+)/gi, "$1=***");
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "@hugr/common";
 import { insertDataSource, openCoreDb, type CoreDb, type DataSource } from "@hugr/coredb";
-import { createLogger } from "../observability/logger.js";
 import { createDataSourceRuntime, type DataSourceLoader } from "./runtime.js";
 
 const logger = createLogger("silent");
@@ -8,7 +8,11 @@ let db: CoreDb;
 
 beforeAll(async () => {
   db = await openCoreDb({ kind: "pglite", dir: "memory://", readOnly: false }, { logger });
-  for (const [name, disabled] of [["good", false], ["broken", false], ["off", true]] as const) {
+  for (const [name, disabled] of [
+    ["good", false],
+    ["broken", false],
+    ["off", true],
+  ] as const) {
     await insertDataSource(db, { name, type: "postgres", path: `postgres://h/${name}`, disabled });
   }
 });

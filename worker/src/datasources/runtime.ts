@@ -1,6 +1,6 @@
+import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import { getDataSource, listDataSources, type DataSource } from "@hugr/coredb";
-import type { Logger } from "../observability/logger.js";
 import { DataSourceError } from "./errors.js";
 
 /** What `data_source_status` reports for one node. */
@@ -26,8 +26,15 @@ export interface DataSourceRuntime {
   unload(name: string): Promise<void>;
   /** Drops the state of a source whose row is gone (after delete_data_sources). */
   forget(name: string): Promise<void>;
-  /** At start: loads every source that is not disabled, as hugr does; failures are kept as "error". */
-  loadAllEnabled(): Promise<void>;
+  /**
+   * At start: loads every source that is not disabled, as hugr does, except those named in
+   * `except` (unloaded cluster-wide); failures are kept as "error" and logged.
+   */
+  loadAllEnabled(options?: { except?: readonly string[] }): Promise<void>;
+  /** Loads the named sources that are not attached yet; failures are kept as "error" and logged. */
+  ensureAttached(names: readonly string[]): Promise<void>;
+  /** Unloads the named sources that are attached. */
+  ensureDetached(names: readonly string[]): Promise<void>;
   /** Names of the attached sources. */
   attached(): string[];
 }
@@ -81,6 +88,12 @@ export function createDataSourceRuntime(options: DataSourceRuntimeOptions): Data
     }
   }
 
+  async function loadLogged(source: DataSource): Promise<void> {
+    await loadSource(source).catch((error: unknown) =>
+      logger.warn({ dataSource: source.name, err: (error as Error).message }, "data source failed to load"),
+    );
+  }
+
   async function existing(name: string): Promise<DataSource> {
     const source = await getDataSource(db, name);
     if (!source) throw new DataSourceError("DATA_SOURCE_NOT_FOUND", `data source '${name}' not found`);
@@ -113,25 +126,32 @@ export function createDataSourceRuntime(options: DataSourceRuntimeOptions): Data
       }),
     unload: (name) =>
       serialize(async () => {
-        await existing(name);
+        // A source deleted from the core database can still be attached here: unload it anyway.
+        if (!entries.has(name)) await existing(name);
         await unloadSource(name);
       }),
     forget: (name) => serialize(() => unloadSource(name)),
-    loadAllEnabled: () =>
+    loadAllEnabled: (options = {}) =>
       serialize(async () => {
         const sources = await listDataSources(db, {
           filter: { disabled: { eq: false } },
-          limit: null,
+          limit: Number.MAX_SAFE_INTEGER,
           withCatalogs: true,
         });
-        for (const source of sources) {
-          await loadSource(source).catch((error: unknown) =>
-            logger.warn(
-              { dataSource: source.name, err: (error as Error).message },
-              "data source failed to load at start",
-            ),
-          );
+        const except = new Set(options.except ?? []);
+        for (const source of sources.filter((s) => !except.has(s.name))) await loadLogged(source);
+      }),
+    ensureAttached: (names) =>
+      serialize(async () => {
+        for (const name of names.filter((n) => entries.get(n)?.status !== "attached")) {
+          const source = await getDataSource(db, name);
+          if (!source) logger.warn({ dataSource: name }, "data source to load is not in the core database");
+          else if (!source.disabled) await loadLogged(source);
         }
+      }),
+    ensureDetached: (names) =>
+      serialize(async () => {
+        for (const name of names) await unloadSource(name);
       }),
     attached: () => [...entries].filter(([, e]) => e.status === "attached").map(([name]) => name),
   };

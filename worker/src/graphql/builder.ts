@@ -9,5 +9,6 @@ export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   Scalars: {
     BigInt: { Input: bigint; Output: bigint | number };
+    Timestamp: { Input: string; Output: string | Date };
   };
 }>({});

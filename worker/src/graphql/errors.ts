@@ -1,7 +1,8 @@
 import { GraphQLError } from "graphql";
+import type { Logger } from "@hugr/common";
 import { CoreDbError, FilterError } from "@hugr/coredb";
+import { ProtocolError } from "@hugr/protocol";
 import { DataSourceError } from "../datasources/index.js";
-import type { Logger } from "../observability/logger.js";
 
 /**
  * The one place where failures become client-visible GraphQL errors. Expected failures keep their
@@ -33,5 +34,7 @@ function rootCause(error: unknown): unknown {
 function expectedCode(error: unknown): string | undefined {
   if (error instanceof CoreDbError || error instanceof DataSourceError) return error.code;
   if (error instanceof FilterError) return "INVALID_FILTER";
+  // The management node's answer or its absence; messages name the host, never the secret.
+  if (error instanceof ProtocolError) return `MANAGEMENT_${error.code}`;
   return undefined;
 }

@@ -3,7 +3,7 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { GraphQLError, ValidationContext } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import type { Logger } from "../observability/logger.js";
+import type { Logger } from "@hugr/common";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
@@ -14,6 +14,8 @@ export interface GraphQLHandlerOptions {
   context: GraphQLContext;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** Cluster mode: serve the core.cluster module. */
+  cluster: boolean;
 }
 
 /** Query limits: generous for real use, small enough that a hostile document cannot hog a node. */
@@ -36,7 +38,7 @@ export type GraphQLHandler = YogaServerInstance<Record<string, unknown>, GraphQL
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: buildSchema(),
+    schema: buildSchema({ cluster: options.cluster }),
     graphqlEndpoint: "/graphql",
     graphiql: false,
     landingPage: false,

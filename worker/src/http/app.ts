@@ -2,9 +2,9 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { GraphQLHandler } from "../graphql/index.js";
-import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import type { Readiness } from "./readiness.js";
@@ -19,6 +19,8 @@ export interface AppOptions {
   adminUI: boolean;
   /** CORS_ALLOWED_ORIGINS; empty: no CORS headers. */
   corsAllowedOrigins: readonly string[];
+  /** In cluster mode: the signed node API the management node calls (/cluster/v1/...). */
+  nodeApi?: Hono;
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -33,6 +35,7 @@ const READINESS_DB_TIMEOUT_MS = 2_000;
  *   /health   liveness: the process serves HTTP
  *   /ready    readiness: schema built, core database answers, not draining
  *   /metrics  Prometheus
+ *   /cluster/v1/...  the signed node API, in cluster mode
  */
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
@@ -52,6 +55,7 @@ export function createApp(options: AppOptions): Hono {
     c.header("content-type", options.metrics.registry.contentType);
     return c.body(await options.metrics.registry.metrics());
   });
+  if (options.nodeApi) app.route("/", options.nodeApi);
   if (options.adminUI) {
     const page = renderGraphiQL({ endpoint: "/graphql", title: "Hugr AdminUI" });
     app.get("/admin", (c) => c.html(page));

@@ -1,19 +1,29 @@
+import { filterSchema, pruneSchema } from "@graphql-tools/utils";
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
 import { builder } from "../builder.js";
 import "./scalars.js";
 import "./modules.js";
 import "./data-sources.js";
 import "./data-source-functions.js";
+import "./cluster.js";
 
-/** The node's GraphQL schema: the core module. Later modules register themselves the same way. */
-export function buildSchema(): GraphQLSchema {
-  schema ??= builder.toSchema({ sortSchema: true });
-  return schema;
+export interface SchemaOptions {
+  /** Cluster mode: the schema includes the core.cluster module, as in hugr. */
+  cluster: boolean;
 }
 
-let schema: GraphQLSchema | undefined;
+/** The node's GraphQL schema: the core module, and core.cluster in cluster mode. */
+export function buildSchema(options: SchemaOptions): GraphQLSchema {
+  full ??= builder.toSchema({ sortSchema: true });
+  if (options.cluster) return full;
+  single ??= pruneSchema(filterSchema({ schema: full, fieldFilter: (_type, field) => field !== "cluster" }));
+  return single;
+}
 
-/** The schema as sorted SDL, as committed in worker/schema.graphql. */
-export function printSortedSchema(schema: GraphQLSchema = buildSchema()): string {
-  return printSchema(lexicographicSortSchema(schema));
+let full: GraphQLSchema | undefined;
+let single: GraphQLSchema | undefined;
+
+/** The schema as sorted SDL, as committed in worker/schema.graphql and worker/schema.cluster.graphql. */
+export function printSortedSchema(options: SchemaOptions): string {
+  return printSchema(lexicographicSortSchema(buildSchema(options)));
 }

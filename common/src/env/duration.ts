@@ -3,7 +3,7 @@
  * decimal numbers, each with an optional fraction and a mandatory unit, e.g. "300ms", "1.5s",
  * "5m30s", "2h45m". Valid units are "ns", "us" (or "µs"/"μs"), "ms", "s", "m", "h". A bare "0" is
  * the only number allowed without a unit. Unlike Go, negative durations are refused: no setting of
- * the work node means anything when negative.
+ * a hugr node means anything when negative.
  */
 
 /** Nanoseconds per unit; BigInt keeps "1.1s" exact (floating point would give 1100.0000000000002). */

@@ -1,0 +1,290 @@
+import {
+  managementPaths,
+  nodePaths,
+  type ClusterOperationResult,
+  type DataSourceStatusResponse,
+  type ErrorCode,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type NodeDataSourceStatus,
+  type NodeHealth,
+  type NodeOperationResult,
+  type NodesResponse,
+  type NodeStoragesResponse,
+  type RegisterNodeRequest,
+  type RegisterNodeResponse,
+  type StorageSpec,
+  type StoragesResponse,
+} from "./contract.js";
+import { ProtocolError, redactSecret, type ProtocolErrorCode } from "./errors.js";
+import { signRequest } from "./signing.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface SignedClientOptions {
+  /** Where the peer listens, e.g. "http://hugr-management:14000"; a path prefix is kept. */
+  baseUrl: string;
+  /** The cluster secret: signs every request, never sent. */
+  secret: string;
+  /** Bound of one call, from connecting to the last byte of the answer. */
+  timeoutMs: number;
+  /** The fetch to use; default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** JSON over HTTP with every request signed; failures are {@link ProtocolError}s. */
+export interface SignedClient {
+  /**
+   * Sends `body` as JSON (nothing when undefined) and returns the parsed JSON answer, or undefined
+   * for an empty answer (204).
+   */
+  request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
+}
+
+/** The management API, as a work node (or an admin tool) calls it. */
+export interface ManagementClient {
+  register(request: RegisterNodeRequest): Promise<RegisterNodeResponse>;
+  /** Rejects with code NODE_NOT_REGISTERED when the management node lost the node: register again. */
+  heartbeat(name: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
+  deregister(name: string): Promise<void>;
+  nodes(): Promise<NodesResponse>;
+  loadDataSource(name: string): Promise<ClusterOperationResult>;
+  unloadDataSource(name: string): Promise<ClusterOperationResult>;
+  dataSourceStatus(name: string): Promise<DataSourceStatusResponse>;
+  storages(): Promise<StoragesResponse>;
+  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
+  unregisterStorage(name: string): Promise<ClusterOperationResult>;
+}
+
+/** The node API, as the management node calls it on one work node. */
+export interface NodeClient {
+  health(): Promise<NodeHealth>;
+  loadDataSource(name: string): Promise<NodeOperationResult>;
+  unloadDataSource(name: string): Promise<NodeOperationResult>;
+  dataSourceStatus(name: string): Promise<NodeDataSourceStatus>;
+  storages(): Promise<NodeStoragesResponse>;
+  registerStorage(spec: StorageSpec): Promise<NodeOperationResult>;
+  unregisterStorage(name: string): Promise<NodeOperationResult>;
+}
+
+/**
+ * A typed client of the management API. Methods are closures (no `this`), so they can be passed
+ * around or proxied freely.
+ */
+export function createManagementClient(options: SignedClientOptions): ManagementClient {
+  const client = createSignedClient(options);
+  const request = client.request.bind(client);
+  return {
+    register: (req) => request("POST", managementPaths.nodes, req),
+    heartbeat: (name, req) => request("POST", managementPaths.heartbeat(name), req),
+    deregister: (name) => request("DELETE", managementPaths.node(name)),
+    nodes: () => request("GET", managementPaths.nodes),
+    loadDataSource: (name) => request("POST", managementPaths.loadDataSource(name)),
+    unloadDataSource: (name) => request("POST", managementPaths.unloadDataSource(name)),
+    dataSourceStatus: (name) => request("GET", managementPaths.dataSourceStatus(name)),
+    storages: () => request("GET", managementPaths.storages),
+    registerStorage: (spec) => request("PUT", managementPaths.storage(spec.name), spec),
+    unregisterStorage: (name) => request("DELETE", managementPaths.storage(name)),
+  };
+}
+
+/** A typed client of one work node's node API. */
+export function createNodeClient(options: SignedClientOptions): NodeClient {
+  const client = createSignedClient(options);
+  const request = client.request.bind(client);
+  return {
+    health: () => request("GET", nodePaths.health),
+    loadDataSource: (name) => request("POST", nodePaths.loadDataSource(name)),
+    unloadDataSource: (name) => request("POST", nodePaths.unloadDataSource(name)),
+    dataSourceStatus: (name) => request("GET", nodePaths.dataSourceStatus(name)),
+    storages: () => request("GET", nodePaths.storages),
+    registerStorage: (spec) => request("PUT", nodePaths.storage(spec.name), spec),
+    unregisterStorage: (name) => request("DELETE", nodePaths.storage(name)),
+  };
+}
+
+/**
+ * The transport under both typed clients. It signs exactly the bytes it sends (the JSON it
+ * serialised, the URL path and query as the URL parser normalised them, so the server sees the same).
+ * Errors: non-2xx -> the peer's envelope (status, code, message); no connection -> UNREACHABLE; no
+ * answer within `timeoutMs` -> TIMEOUT. Messages name the peer's host:port, never the secret.
+ */
+export function createSignedClient(options: SignedClientOptions): SignedClient {
+  if (options.secret.length === 0) throw new TypeError("the cluster secret must not be empty");
+  const base = parseBaseUrl(options.baseUrl);
+  const call: Call = {
+    secret: options.secret,
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch ?? globalThis.fetch,
+    peer: describePeer(base),
+  };
+  const basePath = base.pathname.replace(/\/+$/, "");
+  return {
+    async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+      if (method === "GET" && body !== undefined) throw new TypeError("a GET request cannot have a body");
+      const url = new URL(base.origin + basePath + path);
+      const payload = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
+      const response = await send(call, method, url, payload);
+      return (await readAnswer(call, response)) as T;
+    },
+  };
+}
+
+/** What every call of one client shares. */
+interface Call {
+  secret: string;
+  timeoutMs: number;
+  fetch: typeof fetch;
+  /** host:port of the peer, for messages. */
+  peer: string;
+}
+
+async function send(
+  call: Call,
+  method: HttpMethod,
+  url: URL,
+  payload?: Uint8Array<ArrayBuffer>,
+): Promise<Response> {
+  const pathWithQuery = url.pathname + url.search;
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    ...signRequest(call.secret, { method, pathWithQuery, body: payload ?? new Uint8Array(0) }),
+  };
+  if (payload !== undefined) headers["content-type"] = "application/json";
+  try {
+    return await call.fetch(url, {
+      method,
+      headers,
+      ...(payload === undefined ? {} : { body: payload }),
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
+  } catch (error) {
+    throw transportError(call, error);
+  }
+}
+
+/** The parsed JSON of a 2xx answer (undefined when empty), or the ProtocolError of any other. */
+async function readAnswer(call: Call, response: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw transportError(call, error);
+  }
+  if (!response.ok) throw answerError(call, response.status, text);
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ProtocolError(
+      "INTERNAL",
+      `${call.peer} answered ${response.status} with a body that is not JSON`,
+      {
+        status: response.status,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** A failure without an HTTP answer: the timeout fired, or the connection could not be made or broke. */
+function transportError(call: Call, error: unknown): ProtocolError {
+  if (error instanceof Error && error.name === "TimeoutError") {
+    return new ProtocolError("TIMEOUT", `${call.peer} did not answer within ${call.timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+  const reason = redactSecret(causeMessage(error), call.secret);
+  return new ProtocolError("UNREACHABLE", `${call.peer} is unreachable: ${reason}`, { cause: error });
+}
+
+/** fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND...) in its cause. */
+function causeMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.cause instanceof Error) return error.cause.message || error.message;
+  return error.message;
+}
+
+/** A non-2xx answer: the envelope's code and message, or a code derived from the status without one. */
+function answerError(call: Call, status: number, text: string): ProtocolError {
+  const envelope = parseEnvelope(text);
+  const code = envelope?.code ?? codeForStatus(status);
+  const detail = envelope?.message ?? "no error envelope in the answer";
+  const message = redactSecret(`${call.peer} answered ${status} ${code}: ${detail}`, call.secret);
+  return new ProtocolError(code, message, {
+    status,
+    ...(envelope?.details === undefined ? {} : { details: envelope.details }),
+  });
+}
+
+interface ParsedEnvelope {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Every code of the contract: a Record so that adding a code to ErrorCode fails to compile here. */
+const KNOWN_CODES: Record<ErrorCode, true> = {
+  UNAUTHORIZED: true,
+  BAD_REQUEST: true,
+  NOT_FOUND: true,
+  NODE_NOT_REGISTERED: true,
+  PAYLOAD_TOO_LARGE: true,
+  INTERNAL: true,
+};
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(KNOWN_CODES, value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The envelope's fields, or undefined when the body is not one (a proxy's HTML page, say). */
+function parseEnvelope(text: string): ParsedEnvelope | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const error = isRecord(parsed) ? parsed.error : undefined;
+  if (!isRecord(error) || !isErrorCode(error.code) || typeof error.message !== "string") return undefined;
+  const envelope: ParsedEnvelope = { code: error.code, message: error.message };
+  if (isRecord(error.details)) envelope.details = error.details;
+  return envelope;
+}
+
+function codeForStatus(status: number): ProtocolErrorCode {
+  switch (status) {
+    case 400:
+      return "BAD_REQUEST";
+    case 401:
+      return "UNAUTHORIZED";
+    case 404:
+      return "NOT_FOUND";
+    case 413:
+      return "PAYLOAD_TOO_LARGE";
+    default:
+      return "INTERNAL";
+  }
+}
+
+function parseBaseUrl(baseUrl: string): URL {
+  const url = URL.parse(baseUrl);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError("the base URL must be an absolute http or https URL");
+  }
+  // Requests are authenticated by their signature; credentials in the URL would only leak into logs.
+  if (url.username !== "" || url.password !== "") {
+    throw new TypeError("the base URL must not contain a user or password");
+  }
+  return url;
+}
+
+/** host:port with the default port spelled out, for messages. */
+function describePeer(url: URL): string {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `${url.hostname}:${port}`;
+}

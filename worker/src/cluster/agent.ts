@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "@hugr/common";
+import { ProtocolError, type AuthSettings, type NodeClusterConfig } from "@hugr/protocol";
+import type { ClusterConfig } from "../config/index.js";
+import type { Readiness } from "../http/index.js";
+import { applyClusterConfig, type ClusterTargets } from "./apply.js";
+import type { ManagementClients } from "./clients.js";
+
+export interface ClusterAgentOptions {
+  config: ClusterConfig;
+  version: string;
+  management: ManagementClients;
+  targets: ClusterTargets;
+  readiness: Readiness;
+  logger: Logger;
+  /** Receives the authentication settings the management node distributes. */
+  onAuthSettings?: (settings: AuthSettings) => void;
+}
+
+/**
+ * The node's membership: registers (retrying with backoff while the management node is
+ * unreachable), applies the cluster configuration and only then reports ready, heartbeats,
+ * registers again when the management node forgot it, and deregisters on stop.
+ */
+export interface ClusterAgent {
+  /** Registers and converges; resolves once the node is ready, or when stopped. */
+  start(): Promise<void>;
+  /** Stops heartbeats and deregisters (best effort, bounded by CLUSTER_TIMEOUT). */
+  stop(): Promise<void>;
+}
+
+const BACKOFF_START_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+
+export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
+  const { config, logger, readiness } = options;
+  const management = options.management.membership;
+  const abort = new AbortController();
+  let heartbeatMs = 15_000;
+  let appliedVersion = "";
+  let heartbeatLoop: Promise<void> | undefined;
+
+  async function apply(clusterConfig: NodeClusterConfig, initial: boolean): Promise<void> {
+    options.onAuthSettings?.(clusterConfig.auth);
+    await applyClusterConfig(clusterConfig, options.targets, initial);
+    appliedVersion = clusterConfig.version;
+    logger.info({ configVersion: appliedVersion, initial }, "cluster configuration applied");
+  }
+
+  async function register(): Promise<void> {
+    for (let attempt = 1; !abort.signal.aborted; attempt++) {
+      try {
+        const answer = await management.register({
+          name: config.nodeName,
+          url: config.nodeUrl,
+          version: options.version,
+        });
+        heartbeatMs = answer.heartbeatIntervalMs;
+        options.management.setOperationTimeout(answer.operationTimeoutMs);
+        logger.info({ node: config.nodeName, attempt }, "registered with the management node");
+        await apply(answer.config, readiness.phase() === "starting");
+        return;
+      } catch (error) {
+        const delay = Math.min(BACKOFF_START_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
+        logger.warn({ attempt, retryInMs: delay, err: describe(error) }, "registration failed, retrying");
+        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  async function heartbeat(): Promise<void> {
+    const ready = readiness.phase() === "ready";
+    try {
+      const answer = await management.heartbeat(config.nodeName, {
+        url: config.nodeUrl,
+        version: options.version,
+        ready,
+        error: ready ? "" : `node is ${readiness.phase()}`,
+        configVersion: appliedVersion,
+      });
+      if (answer.config) await apply(answer.config, false);
+    } catch (error) {
+      if (error instanceof ProtocolError && error.code === "NODE_NOT_REGISTERED") {
+        logger.warn(
+          "the management node does not know this node (it restarted or removed it): registering again",
+        );
+        await register();
+        await heartbeat();
+        return;
+      }
+      // Unreachable management: keep serving what we have, and try again next beat.
+      logger.warn({ err: describe(error) }, "heartbeat failed");
+    }
+  }
+
+  async function beat(): Promise<void> {
+    while (!abort.signal.aborted) {
+      await sleep(heartbeatMs, undefined, { signal: abort.signal }).catch(() => undefined);
+      if (!abort.signal.aborted) await heartbeat();
+    }
+  }
+
+  return {
+    async start() {
+      await register();
+      if (abort.signal.aborted) return;
+      readiness.set("ready");
+      await heartbeat(); // tell the management node at once, rather than a heartbeat interval later
+      heartbeatLoop = beat();
+    },
+    async stop() {
+      abort.abort();
+      await heartbeatLoop;
+      try {
+        await management.deregister(config.nodeName);
+        logger.info("deregistered from the management node");
+      } catch (error) {
+        logger.warn({ err: describe(error) }, "could not deregister");
+      }
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

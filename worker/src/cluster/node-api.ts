@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import {
+  jsonError,
+  nodePaths,
+  verifySignature,
+  type NodeDataSourceStatus,
+  type NodeOperationResult,
+  type StorageSpec,
+} from "@hugr/protocol";
+import { DataSourceError } from "../datasources/index.js";
+import type { Readiness } from "../http/index.js";
+import type { ClusterTargets } from "./apply.js";
+
+export interface NodeApiOptions extends ClusterTargets {
+  nodeName: string;
+  version: string;
+  secret: string;
+  readiness: Readiness;
+}
+
+/**
+ * The node API the management node calls (health checks and fanned-out operations). Every route
+ * is signed with the cluster secret; a request without a valid signature gets 401 and does nothing.
+ */
+export function createNodeApi(options: NodeApiOptions): Hono {
+  const api = new Hono();
+  api.use("/cluster/v1/*", verifySignature({ secret: options.secret }));
+
+  api.get(nodePaths.health, (c) => {
+    const phase = options.readiness.phase();
+    return c.json({
+      name: options.nodeName,
+      version: options.version,
+      ready: phase === "ready",
+      error: phase === "ready" ? "" : `node is ${phase}`,
+    });
+  });
+  api.post("/cluster/v1/data-sources/:name/load", async (c) =>
+    c.json(await outcome(() => options.dataSources.load(c.req.param("name")))),
+  );
+  api.post("/cluster/v1/data-sources/:name/unload", async (c) =>
+    c.json(await outcome(() => options.dataSources.unload(c.req.param("name")))),
+  );
+  api.get("/cluster/v1/data-sources/:name/status", async (c) => {
+    const name = c.req.param("name");
+    try {
+      const status = await options.dataSources.status(name);
+      const answer: NodeDataSourceStatus = { status, error: options.dataSources.lastError(name) };
+      return c.json(answer);
+    } catch (error) {
+      if (error instanceof DataSourceError) return c.json({ status: "error", error: error.message });
+      throw error;
+    }
+  });
+  api.get(nodePaths.storages, (c) => c.json({ storages: options.storages.list() }));
+  api.put("/cluster/v1/storages/:name", async (c) => {
+    const spec = await c.req.json<StorageSpec>();
+    if (spec.name !== c.req.param("name"))
+      return jsonError(c, 400, "BAD_REQUEST", "storage name does not match the path");
+    options.storages.put(spec);
+    return c.json(ok());
+  });
+  api.delete("/cluster/v1/storages/:name", (c) => {
+    // Unregistering a storage this node does not have is a success: the operation is idempotent.
+    options.storages.remove(c.req.param("name"));
+    return c.json(ok());
+  });
+  return api;
+}
+
+function ok(): NodeOperationResult {
+  return { success: true, error: "" };
+}
+
+/** An expected failure (unknown, disabled or broken source) is the node's answer, not a transport error. */
+async function outcome(run: () => Promise<void>): Promise<NodeOperationResult> {
+  try {
+    await run();
+    return ok();
+  } catch (error) {
+    if (error instanceof DataSourceError) return { success: false, error: error.message };
+    throw error;
+  }
+}

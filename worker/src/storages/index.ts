@@ -1,0 +1,2 @@
+export { createStorageRegistry } from "./registry.js";
+export type { StorageRegistry } from "./registry.js";
