@@ -44,9 +44,9 @@ describe("a work node process on PostgreSQL", () => {
   beforeAll(async () => {
     pg = await startPostgres();
     // A password in the DSN lets the tests check that it never reaches the logs.
-    await postgres(pg.url, { max: 1 }).begin(async (sql) => {
-      await sql`ALTER ROLE hugr PASSWORD 'pw-never-logged'`;
-    });
+    const admin = postgres(pg.url, { max: 1, onnotice: () => undefined });
+    await admin`ALTER ROLE hugr PASSWORD 'pw-never-logged'`;
+    await admin.end();
     url = pg.url.replace("hugr@", "hugr:pw-never-logged@");
   });
   afterAll(async () => pg?.stop());
@@ -92,7 +92,7 @@ describe("a work node process on PostgreSQL", () => {
 
   it("on SIGTERM stops being ready, finishes in-flight requests and exits 0", async () => {
     const node = await spawnWorker({ CORE_DB_PATH: url }, await freePort());
-    const blocker = postgres(pg.url, { max: 2 });
+    const blocker = postgres(pg.url, { max: 2, onnotice: () => undefined });
     try {
       // Hold a lock so that a GraphQL request is provably in flight when the signal arrives.
       const release = await holdTableLock(blocker, "data_sources");
