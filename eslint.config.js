@@ -30,6 +30,8 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       // Test doubles implement async interfaces without awaiting anything.
       "@typescript-eslint/require-await": "off",
+      // it.each rows spread into parameters.
+      "max-params": "off",
     },
   },
 );

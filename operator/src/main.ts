@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 import { ConfigError, createLogger } from "@hugr/common";
-import { parseManagementConfig, selectMode } from "./config/index.js";
+import { parseManagementConfig, selectMode, type ManagementConfig, type Mode } from "./config/index.js";
 import { startManagement } from "./server.js";
 
 /** Exit code for invalid configuration, distinct from runtime failures (1). */
 const EXIT_CONFIG = 2;
 
-function configure(): ReturnType<typeof parseManagementConfig> {
+const explicitMode = process.argv.some((arg) => arg.startsWith("--mode"));
+
+function configure(): { mode: Mode; config: ManagementConfig } {
   try {
     const mode = selectMode(process.argv.slice(2), process.env);
-    if (mode === "kubernetes" && process.argv.some((a) => a.startsWith("--mode"))) {
+    if (mode === "kubernetes" && explicitMode) {
       throw new ConfigError(
         "--mode",
         "kubernetes mode is not available in this version; use --mode standalone",
         "kubernetes",
       );
     }
-    return parseManagementConfig(process.env);
+    return { mode, config: parseManagementConfig(process.env) };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`hugr-operator: invalid configuration: ${error.message}\n`);
@@ -26,8 +28,13 @@ function configure(): ReturnType<typeof parseManagementConfig> {
   }
 }
 
-const config = configure();
+const { mode, config } = configure();
 const logger = createLogger(config.logLevel, "management");
+if (mode === "kubernetes") {
+  logger.warn(
+    "a Kubernetes configuration was found, but this version runs standalone only: using the environment",
+  );
+}
 const management = await startManagement(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, "management node failed to start");
   process.exit(1);

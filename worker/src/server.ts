@@ -102,6 +102,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       targets: { dataSources, storages },
       readiness,
       logger,
+      metrics,
     });
     converged = agent.start();
     converged.catch((error: unknown) => logger.error({ err: error }, "cluster membership failed"));

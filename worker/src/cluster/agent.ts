@@ -3,6 +3,7 @@ import type { Logger } from "@hugr/common";
 import { ProtocolError, type AuthSettings, type NodeClusterConfig } from "@hugr/protocol";
 import type { ClusterConfig } from "../config/index.js";
 import type { Readiness } from "../http/index.js";
+import type { WorkerMetrics } from "../observability/metrics.js";
 import { applyClusterConfig, type ClusterTargets } from "./apply.js";
 import type { ManagementClients } from "./clients.js";
 
@@ -13,6 +14,7 @@ export interface ClusterAgentOptions {
   targets: ClusterTargets;
   readiness: Readiness;
   logger: Logger;
+  metrics: Pick<WorkerMetrics, "clusterRegistrations" | "clusterHeartbeats" | "clusterConfigApplies">;
   /** Receives the authentication settings the management node distributes. */
   onAuthSettings?: (settings: AuthSettings) => void;
 }
@@ -33,7 +35,7 @@ const BACKOFF_START_MS = 200;
 const BACKOFF_MAX_MS = 10_000;
 
 export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
-  const { config, logger, readiness } = options;
+  const { config, logger, readiness, metrics } = options;
   const management = options.management.membership;
   const abort = new AbortController();
   let heartbeatMs = 15_000;
@@ -44,6 +46,7 @@ export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
     options.onAuthSettings?.(clusterConfig.auth);
     await applyClusterConfig(clusterConfig, options.targets, initial);
     appliedVersion = clusterConfig.version;
+    metrics.clusterConfigApplies.inc();
     logger.info({ configVersion: appliedVersion, initial }, "cluster configuration applied");
   }
 
@@ -57,10 +60,12 @@ export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
         });
         heartbeatMs = answer.heartbeatIntervalMs;
         options.management.setOperationTimeout(answer.operationTimeoutMs);
+        metrics.clusterRegistrations.inc({ result: "ok" });
         logger.info({ node: config.nodeName, attempt }, "registered with the management node");
         await apply(answer.config, readiness.phase() === "starting");
         return;
       } catch (error) {
+        metrics.clusterRegistrations.inc({ result: "failed" });
         const delay = Math.min(BACKOFF_START_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
         logger.warn({ attempt, retryInMs: delay, err: describe(error) }, "registration failed, retrying");
         await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
@@ -78,9 +83,11 @@ export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
         error: ready ? "" : `node is ${readiness.phase()}`,
         configVersion: appliedVersion,
       });
+      metrics.clusterHeartbeats.inc({ result: "ok" });
       if (answer.config) await apply(answer.config, false);
     } catch (error) {
       if (error instanceof ProtocolError && error.code === "NODE_NOT_REGISTERED") {
+        metrics.clusterHeartbeats.inc({ result: "unknown_node" });
         logger.warn(
           "the management node does not know this node (it restarted or removed it): registering again",
         );
@@ -89,6 +96,7 @@ export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
         return;
       }
       // Unreachable management: keep serving what we have, and try again next beat.
+      metrics.clusterHeartbeats.inc({ result: "failed" });
       logger.warn({ err: describe(error) }, "heartbeat failed");
     }
   }

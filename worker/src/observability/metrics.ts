@@ -6,6 +6,12 @@ export interface WorkerMetrics {
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route">;
   graphqlErrors: Counter<"code">;
+  /** Cluster mode: registrations with the management node by result (ok, failed). */
+  clusterRegistrations: Counter<"result">;
+  /** Cluster mode: heartbeats by result (ok, unknown_node, failed). */
+  clusterHeartbeats: Counter<"result">;
+  /** Cluster mode: cluster configurations applied (at registration and when they change). */
+  clusterConfigApplies: Counter;
 }
 
 export function createMetrics(): WorkerMetrics {
@@ -30,6 +36,23 @@ export function createMetrics(): WorkerMetrics {
       name: "hugr_graphql_errors_total",
       help: "GraphQL errors returned to clients, by extensions.code",
       labelNames: ["code"],
+      registers: [registry],
+    }),
+    clusterRegistrations: new Counter({
+      name: "hugr_cluster_registrations_total",
+      help: "Registrations with the management node, by result",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    clusterHeartbeats: new Counter({
+      name: "hugr_cluster_heartbeats_total",
+      help: "Heartbeats to the management node, by result",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    clusterConfigApplies: new Counter({
+      name: "hugr_cluster_config_applies_total",
+      help: "Cluster configurations applied by this node",
       registers: [registry],
     }),
   };

@@ -1,0 +1,109 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseManagementConfig } from "./env.js";
+import { selectMode } from "./mode.js";
+
+const base = { CLUSTER_SECRET: "cluster-secret-key" };
+
+describe("parseManagementConfig", () => {
+  it("applies the reference's defaults", () => {
+    expect(parseManagementConfig(base)).toEqual({
+      bind: { host: "", port: 14000 },
+      logLevel: "info",
+      dataDir: ".data",
+      coreDb: { kind: "pglite", dir: join(".data", "management-db"), readOnly: false },
+      secret: "cluster-secret-key",
+      timeoutMs: 30_000,
+      checkIntervalMs: 60_000,
+      removeAfterMs: 300_000,
+      auth: { allowedAnonymous: true, anonymousRole: "anonymous" },
+    });
+  });
+
+  it("reads the reference's management variables", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hugr-auth-"));
+    const authFile = join(dir, "auth.yaml");
+    await writeFile(authFile, "authentication:\n  allowed_anonymous: false\n");
+    const config = parseManagementConfig({
+      ...base,
+      BIND: ":14001",
+      TIMEOUT: "5s",
+      CHECK: "30s",
+      NODE_REMOVE_AFTER: "10m",
+      CORE_DB_PATH: "postgres://hugr:password@postgres:5432/hugr_core",
+      ALLOWED_ANONYMOUS: "false",
+      ANONYMOUS_ROLE: "guest",
+      SECRET_KEY: "your-secret-key",
+      AUTH_CONFIG_FILE: authFile,
+      OIDC_ISSUER: "https://accounts.google.com",
+      OIDC_CLIENT_ID: "your-client-id",
+      OIDC_COOKIE_NAME: "hugr_session",
+      OIDC_USERNAME_CLAIM: "preferred_username",
+      OIDC_USERID_CLAIM: "sub",
+      OIDC_ROLE_CLAIM: "roles",
+    });
+    expect(config.bind.port).toBe(14001);
+    expect([config.timeoutMs, config.checkIntervalMs, config.removeAfterMs]).toEqual([
+      5_000, 30_000, 600_000,
+    ]);
+    expect(config.coreDb).toEqual({
+      kind: "postgres",
+      url: "postgres://hugr:password@postgres:5432/hugr_core",
+      readOnly: false,
+    });
+    expect(config.auth).toEqual({
+      allowedAnonymous: false,
+      anonymousRole: "guest",
+      secretKey: "your-secret-key",
+      authConfig: "authentication:\n  allowed_anonymous: false\n",
+      oidc: {
+        issuer: "https://accounts.google.com",
+        clientId: "your-client-id",
+        cookieName: "hugr_session",
+        usernameClaim: "preferred_username",
+        userIdClaim: "sub",
+        roleClaim: "roles",
+      },
+    });
+  });
+
+  it.each([
+    ["CLUSTER_SECRET", {}, /is required/],
+    ["TIMEOUT", { ...base, TIMEOUT: "thirty seconds" }, /TIMEOUT/],
+    ["CHECK", { ...base, CHECK: "-1m" }, /CHECK/],
+    ["NODE_REMOVE_AFTER", { ...base, NODE_REMOVE_AFTER: "soon" }, /NODE_REMOVE_AFTER/],
+    ["BIND", { ...base, BIND: "14000" }, /BIND/],
+    ["AUTH_CONFIG_FILE", { ...base, AUTH_CONFIG_FILE: "/nonexistent/auth.yaml" }, /cannot be read: ENOENT/],
+  ])("names %s when it is wrong", (variable, env, message) => {
+    expect(() => parseManagementConfig(env)).toThrow(message);
+    try {
+      parseManagementConfig(env);
+    } catch (error) {
+      expect((error as { variable: string }).variable).toBe(variable);
+    }
+  });
+
+  it("never echoes the cluster secret", () => {
+    expect(() => parseManagementConfig({ CLUSTER_SECRET: " padded-secret " })).toThrow();
+    try {
+      parseManagementConfig({ CLUSTER_SECRET: " padded-secret " });
+    } catch (error) {
+      expect((error as Error).message).not.toContain("padded-secret");
+    }
+  });
+});
+
+describe("selectMode", () => {
+  it("runs standalone without any Kubernetes configuration", () => {
+    expect(selectMode([], {}, "/nonexistent/token")).toBe("standalone");
+  });
+
+  it("detects KUBECONFIG and honours --mode", () => {
+    expect(selectMode([], { KUBECONFIG: "/home/me/.kube/config" }, "/nonexistent/token")).toBe("kubernetes");
+    expect(selectMode(["--mode", "standalone"], { KUBECONFIG: "/x" })).toBe("standalone");
+    expect(selectMode(["--mode=kubernetes"], {})).toBe("kubernetes");
+    expect(() => selectMode(["--mode", "swarm"], {})).toThrow(/--mode/);
+  });
+});

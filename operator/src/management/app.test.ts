@@ -1,0 +1,165 @@
+import { createLogger } from "@hugr/common";
+import { openCoreDb, type CoreDb } from "@hugr/coredb";
+import { signRequest } from "@hugr/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createManagementApp } from "./app.js";
+import { createManagementMetrics } from "./metrics.js";
+import { createClusterService, type ClusterService } from "./service.js";
+
+const SECRET = "test-secret";
+const logger = createLogger("silent");
+let db: CoreDb;
+let service: ClusterService;
+let app: ReturnType<typeof createManagementApp>;
+
+beforeAll(async () => {
+  db = await openCoreDb({ kind: "pglite", dir: "memory://", readOnly: false }, { logger });
+  const metrics = createManagementMetrics();
+  service = createClusterService({
+    db,
+    cluster: "",
+    secret: SECRET,
+    timeoutMs: 500,
+    checkIntervalMs: 60_000,
+    removeAfterMs: 60_000,
+    auth: { allowedAnonymous: true, anonymousRole: "anonymous", secretKey: "admin-key" },
+    logger,
+    metrics,
+  });
+  await service.start();
+  app = createManagementApp({ service, secret: SECRET, logger, metrics });
+});
+afterAll(async () => {
+  service?.stop();
+  await db?.close();
+});
+
+async function signed(method: string, path: string, body?: unknown): Promise<Response> {
+  const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  const headers = signRequest(SECRET, { method, pathWithQuery: path, body: text });
+  return app.request(path, {
+    method,
+    headers: { ...headers, "content-type": "application/json" },
+    ...(text === "" ? {} : { body: text }),
+  });
+}
+
+describe("management API", () => {
+  it("registers a node and hands it the cluster configuration, auth settings included", async () => {
+    const response = await signed("POST", "/v1/nodes", {
+      name: "w1",
+      url: "http://127.0.0.1:15001",
+      version: "1.0.0",
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as {
+      node: { ready: boolean };
+      config: { auth: unknown; version: string };
+      operationTimeoutMs: number;
+    };
+    expect(answer.node.ready).toBe(false);
+    expect(answer.config.auth).toEqual({
+      allowedAnonymous: true,
+      anonymousRole: "anonymous",
+      secretKey: "admin-key",
+    });
+    expect(answer.operationTimeoutMs).toBe(5_500);
+
+    const beat = await signed("POST", "/v1/nodes/w1/heartbeat", {
+      url: "http://127.0.0.1:15001",
+      version: "1.0.0",
+      ready: true,
+      error: "",
+      configVersion: answer.config.version,
+    });
+    expect(((await beat.json()) as { node: { ready: boolean }; config?: unknown }).config).toBeUndefined();
+    expect(service.nodes().map((n) => [n.name, n.ready])).toEqual([["w1", true]]);
+  });
+
+  it("sends the new configuration with the heartbeat answer after it changed", async () => {
+    const before = (await (
+      await signed("POST", "/v1/nodes", { name: "w2", url: "http://127.0.0.1:15002", version: "1" })
+    ).json()) as {
+      config: { version: string };
+    };
+    const result = await signed("PUT", "/v1/storages/s", {
+      type: "s3",
+      name: "s",
+      scope: "b",
+      key: "k",
+      secret: "sec",
+      region: "",
+      endpoint: "http://minio:9000",
+      useSsl: false,
+      urlStyle: "path",
+      urlCompatibility: false,
+      kmsKeyId: "",
+      accountId: "",
+    });
+    // w1 and w2 are registered but unreachable: the operation fails and names them.
+    const outcome = (await result.json()) as { success: boolean; message: string };
+    expect(outcome.success).toBe(false);
+    const beat = await signed("POST", "/v1/nodes/w2/heartbeat", {
+      url: "http://127.0.0.1:15002",
+      version: "1",
+      ready: true,
+      error: "",
+      configVersion: before.config.version,
+    });
+    const answer = (await beat.json()) as { config?: { version: string; storages: { name: string }[] } };
+    expect(answer.config?.version).not.toBe(before.config.version);
+    expect(answer.config?.storages.map((s) => s.name)).toEqual(["s"]);
+  });
+
+  it.each([
+    ["a body that is not JSON", "POST", "/v1/nodes", "{not json", /not valid JSON/],
+    [
+      "a missing name",
+      "POST",
+      "/v1/nodes",
+      { url: "http://x:1", version: "1" },
+      /name must be a non-empty string/,
+    ],
+    [
+      "a URL that is not http",
+      "POST",
+      "/v1/nodes",
+      { name: "x", url: "ftp://x", version: "1" },
+      /url must be an http\(s\) URL/,
+    ],
+    [
+      "a heartbeat without ready",
+      "POST",
+      "/v1/nodes/w1/heartbeat",
+      { url: "http://x:1", version: "1" },
+      /ready must be a boolean/,
+    ],
+    ["a storage whose name differs from the path", "PUT", "/v1/storages/a", { name: "b" }, /type must be/],
+  ])("answers 400 BAD_REQUEST to %s", async (_case, method, path, body, message) => {
+    const response = await signed(method, path, body);
+    expect(response.status).toBe(400);
+    const envelope = (await response.json()) as { error: { code: string; message: string } };
+    expect(envelope.error.code).toBe("BAD_REQUEST");
+    expect(envelope.error.message).toMatch(message);
+  });
+
+  it("answers 404 NODE_NOT_REGISTERED to a heartbeat from an unknown node", async () => {
+    const response = await signed("POST", "/v1/nodes/ghost/heartbeat", {
+      url: "http://127.0.0.1:1",
+      version: "1",
+      ready: true,
+      error: "",
+      configVersion: "",
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("NODE_NOT_REGISTERED");
+  });
+
+  it("serves probes and metrics without a signature, and nothing else", async () => {
+    expect((await app.request("/health")).status).toBe(200);
+    expect(await (await app.request("/metrics")).text()).toMatch(
+      /hugr_management_registrations_total\{cluster=""\} 2/,
+    );
+    expect((await app.request("/v1/nodes")).status).toBe(401);
+  });
+});
