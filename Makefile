@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration run bench clean schema
+.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout clean schema
 
 all: build
 
@@ -39,6 +39,12 @@ schema: build ## regenerate worker/schema.graphql from the Pothos schema
 
 bench: build ## worker throughput against a bare graphql-yoga server (needs PostgreSQL binaries)
 	node bench/worker.ts
+
+bench-fanout: build ## cluster operations on 1-20 work nodes, start-to-ready, failure detection
+	node bench/fanout.ts
+
+run-management: build ## a standalone management node (CLUSTER_SECRET must be set)
+	node operator/dist/main.js
 
 clean:
 	rm -rf protocol/dist coredb/dist common/dist worker/dist */tsconfig.tsbuildinfo
