@@ -10,6 +10,7 @@ install: ## install npm dependencies exactly as locked
 
 build: ## compile the TypeScript workspaces into dist/
 	tsc -b protocol coredb common worker operator
+	chmod +x worker/dist/main.js operator/dist/main.js
 
 typecheck: ## type-check sources, tests and benchmarks
 	tsc -p tsconfig.json --noEmit
