@@ -10,6 +10,7 @@ import {
 } from "../../worker/test/reference-queries.js";
 import {
   eventually,
+  freePort,
   graphql,
   startManagement,
   startWorker,
@@ -64,7 +65,6 @@ function workerEnv(name: string, port: number, coreDb = pg.url): Record<string, 
 }
 
 async function addWorker(name: string, coreDb?: string): Promise<RunningProcess> {
-  const { freePort } = await import("../harness/processes.js");
   const port = await freePort();
   const worker = await startWorker(name, { env: workerEnv(name, port, coreDb), port });
   workers.set(name, worker);

@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../worker/test/harness/worker.js";
+import { freePort } from "../../worker/test/harness/net.js";
 
-export { freePort, graphql } from "../../worker/test/harness/worker.js";
+export { freePort } from "../../worker/test/harness/net.js";
+export { graphql } from "../../worker/test/harness/worker.js";
 
 const PROGRAMS = {
   management: fileURLToPath(new URL("../../operator/dist/main.js", import.meta.url)),
@@ -38,6 +39,25 @@ export async function startManagement(options: StartOptions): Promise<RunningPro
 
 export async function startWorker(name: string, options: StartOptions): Promise<RunningProcess> {
   return start(name, PROGRAMS.worker, options);
+}
+
+/** Runs a program with `env` until it exits (configuration errors); resolves with its code and output. */
+export async function runToExit(
+  program: keyof typeof PROGRAMS,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [PROGRAMS[program]], {
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+    stdio: "pipe",
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [code] = (await once(child, "exit")) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
 }
 
 async function start(name: string, program: string, options: StartOptions): Promise<RunningProcess> {

@@ -1,7 +1,8 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
-import { freePort, graphql, runWorkerToExit, spawnWorker } from "./harness/worker.js";
+import { runToExit, startWorker } from "../../e2e/harness/processes.js";
+import { graphql } from "./harness/worker.js";
 import { ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES, LIST_DATA_SOURCES } from "./reference-queries.js";
 
 /** The built `hugr-worker` program as an operator runs it: environment in, exit codes and JSON logs out. */
@@ -22,13 +23,13 @@ describe("configuration errors stop the program with exit code 2 and name the va
       },
     ],
   ])("%s", async (variable, env) => {
-    const { code, output } = await runWorkerToExit(env);
+    const { code, output } = await runToExit("worker", env);
     expect(code).toBe(2);
     expect(output).toContain(`invalid configuration: ${variable}`);
   });
 
   it("never echoes a secret value", async () => {
-    const { code, output } = await runWorkerToExit({
+    const { code, output } = await runToExit("worker", {
       CLUSTER_MANAGEMENT_URL: "not a url",
       CLUSTER_SECRET: "s3cr3t-value",
       CORE_DB_PATH: "postgres://hugr:hunter2@db:port/x",
@@ -52,7 +53,7 @@ describe("a work node process on PostgreSQL", () => {
   afterAll(async () => pg?.stop());
 
   it("serves health, readiness, metrics and the AdminUI, and logs JSON without secrets", async () => {
-    const node = await spawnWorker({ CORE_DB_PATH: url, SECRET_KEY: "key-never-logged" }, await freePort());
+    const node = await startWorker("worker", { env: { CORE_DB_PATH: url, SECRET_KEY: "key-never-logged" } });
     try {
       expect((await fetch(`${node.url}/health`)).status).toBe(200);
       expect(await (await fetch(`${node.url}/ready`)).json()).toEqual({ status: "ready" });
@@ -80,7 +81,7 @@ describe("a work node process on PostgreSQL", () => {
   });
 
   it("has no AdminUI when ADMIN_UI=false", async () => {
-    const node = await spawnWorker({ CORE_DB_PATH: url, ADMIN_UI: "false" }, await freePort());
+    const node = await startWorker("worker", { env: { CORE_DB_PATH: url, ADMIN_UI: "false" } });
     try {
       expect((await fetch(`${node.url}/admin`)).status).toBe(404);
       const graphiqlOnEndpoint = await fetch(`${node.url}/graphql`, { headers: { accept: "text/html" } });
@@ -91,7 +92,7 @@ describe("a work node process on PostgreSQL", () => {
   });
 
   it("on SIGTERM stops being ready, finishes in-flight requests and exits 0", async () => {
-    const node = await spawnWorker({ CORE_DB_PATH: url }, await freePort());
+    const node = await startWorker("worker", { env: { CORE_DB_PATH: url } });
     const blocker = postgres(pg.url, { max: 2, onnotice: () => undefined });
     try {
       // Hold a lock so that a GraphQL request is provably in flight when the signal arrives.

@@ -9,10 +9,10 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { appendFile, chown, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { freePort } from "./net.js";
 
 /** A running private PostgreSQL server. */
 export interface PostgresInstance {
@@ -229,19 +229,6 @@ function pgCtlStartArgs(cluster: Cluster, port: number): string[] {
   const data = join(cluster.dir, "data");
   const log = join(cluster.dir, "postgres.log");
   return ["start", "-D", data, "-l", log, "-w", "-t", "30", "-s", "-o", `-p ${port}`];
-}
-
-/** A loopback port that was free a moment ago (bind to port 0, read it, close). */
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("could not read the free port"))));
-    });
-  });
 }
 
 /** Polls with a real connection until `url` accepts queries or the timeout passes. */
