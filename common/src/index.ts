@@ -27,3 +27,5 @@ export {
   type LogLevel,
 } from "./env/sections.js";
 export { createLogger, type Logger } from "./logger.js";
+export { listen, type Listening } from "./serve.js";
+export { configureOrExit, exitOnSignals, EXIT_CONFIG } from "./process.js";

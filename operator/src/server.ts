@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import type { Logger } from "@hugr/common";
+import { listen, type Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import type { ManagementConfig } from "./config/index.js";
 import {
@@ -18,6 +16,9 @@ export interface RunningManagement {
   service: ClusterService;
   close(): Promise<void>;
 }
+
+/** How long open requests (fan-outs among them) get to finish on shutdown. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /** Standalone cluster id: one cluster per management node. */
 const STANDALONE_CLUSTER = "";
@@ -42,17 +43,10 @@ export async function startManagement(config: ManagementConfig, logger: Logger):
   });
   await service.start();
   const app = createManagementApp({ service, secret: config.secret, logger, metrics });
-  const server = serve({ fetch: app.fetch, port: config.bind.port, hostname: config.bind.host || undefined });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const local = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
+  const server = await listen(app.fetch, config.bind);
   logger.info(
     {
-      address: `${host}:${address.port}`,
+      address: server.address,
       coreDb: db.kind,
       timeoutMs: config.timeoutMs,
       checkIntervalMs: config.checkIntervalMs,
@@ -60,13 +54,13 @@ export async function startManagement(config: ManagementConfig, logger: Logger):
     "management node ready",
   );
   return {
-    url: `http://${local}:${address.port}`,
-    port: address.port,
+    url: server.url,
+    port: server.port,
     db,
     service,
     async close() {
       service.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close(CLOSE_TIMEOUT_MS);
       await db.close();
       logger.info("management node stopped");
     },

@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import type { Logger } from "@hugr/common";
+import { listen, type Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import {
   createClusterAgent,
@@ -91,7 +89,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   });
   if (!config.cluster) await dataSources.loadAllEnabled();
 
-  const { server, url, address } = await listen(app.fetch, config.bind);
+  const server = await listen(app.fetch, config.bind);
   let agent: ClusterAgent | undefined;
   let converged = Promise.resolve();
   if (config.cluster && clients) {
@@ -111,7 +109,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   }
   logger.info(
     {
-      address,
+      address: server.address,
       coreDb: db.kind,
       readOnly: db.readOnly,
       cluster: agent !== undefined,
@@ -121,7 +119,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   );
 
   return {
-    url,
+    url: server.url,
     port: server.port,
     db,
     dataSources,
@@ -136,46 +134,6 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       );
       await db.close();
       logger.info("work node stopped");
-    },
-  };
-}
-
-interface Listening {
-  server: { port: number; close(drainTimeoutMs: number, onTimeout: () => void): Promise<void> };
-  /** A URL this machine can use to reach the node. */
-  url: string;
-  /** host:port as bound. */
-  address: string;
-}
-
-/** Serves `fetch` on BIND and resolves once the port is bound. */
-async function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  bind: WorkerConfig["bind"],
-): Promise<Listening> {
-  const server = serve({ fetch, port: bind.port, hostname: bind.host || undefined });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const bound = server.address() as AddressInfo;
-  const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
-  const local = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
-  return {
-    url: `http://${local}:${bound.port}`,
-    address: `${host}:${bound.port}`,
-    server: {
-      port: bound.port,
-      /** Stops accepting, waits for in-flight requests, then cuts what is left after the timeout. */
-      async close(drainTimeoutMs, onTimeout) {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        const timer = setTimeout(() => {
-          onTimeout();
-          if ("closeAllConnections" in server) server.closeAllConnections();
-        }, drainTimeoutMs);
-        await closed;
-        clearTimeout(timer);
-      },
     },
   };
 }
