@@ -378,6 +378,13 @@ describe("a standalone cluster", () => {
       ),
     ).toBe(true);
   });
+
+  it("deletes a source that was never loaded without any node reporting a failure", async () => {
+    const scratch = { data: { ...ADD_DATA_SOURCE_VARIABLES.data, name: "scratch", catalogs: [] } };
+    await data(worker("worker-1"), ADD_DATA_SOURCE, scratch);
+    await data(worker("worker-1"), DELETE_DATA_SOURCE, { name: "scratch" });
+    expect(worker("worker-1").output()).not.toContain("cluster unload incomplete");
+  });
 });
 
 describe("request signing between nodes", () => {

@@ -7,7 +7,7 @@ import {
   type NodeOperationResult,
   type StorageSpec,
 } from "@hugr/protocol";
-import { DataSourceError } from "../datasources/index.js";
+import { DataSourceError, type DataSourceErrorCode } from "../datasources/index.js";
 import type { Readiness } from "../http/index.js";
 import type { ClusterTargets } from "./apply.js";
 
@@ -39,7 +39,8 @@ export function createNodeApi(options: NodeApiOptions): Hono {
     c.json(await outcome(() => options.dataSources.load(c.req.param("name")))),
   );
   api.post("/cluster/v1/data-sources/:name/unload", async (c) =>
-    c.json(await outcome(() => options.dataSources.unload(c.req.param("name")))),
+    // Idempotent: a source this node does not know (deleted, or never inserted) is not loaded here.
+    c.json(await outcome(() => options.dataSources.unload(c.req.param("name")), ["DATA_SOURCE_NOT_FOUND"])),
   );
   api.get("/cluster/v1/data-sources/:name/status", async (c) => {
     const name = c.req.param("name");
@@ -73,12 +74,15 @@ function ok(): NodeOperationResult {
 }
 
 /** An expected failure (unknown, disabled or broken source) is the node's answer, not a transport error. */
-async function outcome(run: () => Promise<void>): Promise<NodeOperationResult> {
+async function outcome(
+  run: () => Promise<void>,
+  alreadyDone: readonly DataSourceErrorCode[] = [],
+): Promise<NodeOperationResult> {
   try {
     await run();
     return ok();
   } catch (error) {
-    if (error instanceof DataSourceError) return { success: false, error: error.message };
-    throw error;
+    if (!(error instanceof DataSourceError)) throw error;
+    return alreadyDone.includes(error.code) ? ok() : { success: false, error: error.message };
   }
 }
