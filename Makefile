@@ -39,10 +39,10 @@ schema: build ## regenerate worker/schema.graphql from the Pothos schema
 	node worker/dist/tools/print-schema.js --write
 
 bench: build ## worker throughput against a bare graphql-yoga server (needs PostgreSQL binaries)
-	node bench/worker.ts
+	tsx bench/worker.ts
 
 bench-fanout: build ## cluster operations on 1-20 work nodes, start-to-ready, failure detection
-	node bench/fanout.ts
+	tsx bench/fanout.ts
 
 run-management: build ## a standalone management node (CLUSTER_SECRET must be set)
 	node operator/dist/main.js
