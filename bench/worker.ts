@@ -3,7 +3,7 @@
  * server answering a static query, in the same run and on the same machine (targets: /work/shared/DESIGN.md,
  * "Targets"; results: docs/benchmarks.md).
  *
- *   node bench/worker.ts [--duration SECONDS] [--connections N] [--quick] [--profile-dir DIR]
+ *   npx tsx bench/worker.ts [--duration SECONDS] [--connections N] [--quick] [--profile-dir DIR]
  *
  * Both servers run as child processes, so neither shares this process's event loop (autocannon, the load
  * generator, runs here). The worker serves the core module over a private PostgreSQL started by the test
@@ -267,7 +267,8 @@ async function startWorkerProcess(coreDbUrl: string, profileDir: string | undefi
 /** Starts this script in `--serve-bare` mode on a free port and waits until it answers `{ hello }`. */
 async function startBareProcess(): Promise<Target> {
   const port = await freePort();
-  const child = spawnNode("bare", [THIS_FILE, "--serve-bare", String(port)], {});
+  // The child runs this same TypeScript file, so it inherits the loader this process runs under (tsx).
+  const child = spawnNode("bare", [...process.execArgv, THIS_FILE, "--serve-bare", String(port)], {});
   const url = `http://${HOST}:${port}`;
   await waitForHttpOk(`${url}/graphql?query=${encodeURIComponent(BARE_QUERY)}`, child);
   return { name: "bare", url, query: BARE_QUERY, child };

@@ -13,6 +13,7 @@ import {
   type OrderByField,
   type TableSpec,
 } from "./sql/index.js";
+import type { ReadThrough } from "./read-cache.js";
 import type { CoreDb, SqlExecutor } from "./types.js";
 
 /** A row of `catalog_sources`: where a data source's schema (SDL) comes from. */
@@ -130,7 +131,7 @@ function selectList(withCatalogs: boolean): string {
 
 /** `query { core { data_sources(filter, order_by, limit, offset) } }`: one parameterised statement. */
 export async function listDataSources(
-  db: SqlExecutor,
+  db: SqlExecutor & Partial<ReadThrough>,
   options: ListDataSourcesOptions,
 ): Promise<DataSource[]> {
   const params = createParams();
@@ -139,7 +140,10 @@ export async function listDataSources(
   const limit = params.add(nonNegative("limit", options.limit ?? DEFAULT_LIMIT));
   const offset = params.add(nonNegative("offset", options.offset ?? 0));
   const text = `SELECT ${selectList(options.withCatalogs)} FROM data_sources ds WHERE ${where}${orderBy} LIMIT ${limit} OFFSET ${offset}`;
-  return filtered(db.query<DataSource>(text, params.values));
+  // The listing is the hot read of the core module: answered from the node's short-lived cache when
+  // the caller has one (see read-cache.ts); loading a source always reads fresh (getDataSource).
+  const read = db.cachedQuery ?? db.query;
+  return filtered(read<DataSource>(text, params.values));
 }
 
 /** One data source by name, with its catalogs, or undefined. */

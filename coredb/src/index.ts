@@ -25,3 +25,5 @@ export type {
 } from "./data-sources.js";
 export { FilterError } from "./sql/index.js";
 export type { OrderByField } from "./sql/index.js";
+export { withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
+export type { CachedCoreDb, ReadCacheOptions, ReadThrough } from "./read-cache.js";

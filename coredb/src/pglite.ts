@@ -31,6 +31,11 @@ export async function openPglite(options: PgliteOptions): Promise<CoreDb> {
     async ping(): Promise<void> {
       await db.query("select 1");
     },
+    async listen(channel, onNotify, onListen) {
+      const unlisten = await db.listen(channel, () => onNotify());
+      onListen?.();
+      return () => unlisten();
+    },
     close: () => db.close(),
   };
 }

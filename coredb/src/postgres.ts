@@ -24,7 +24,7 @@ export function openPostgres(options: PostgresOptions): CoreDb {
   });
   const executor = (runner: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
     async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      const rows = await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      const rows = await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
       return rows as unknown as T[];
     },
   });
@@ -38,6 +38,11 @@ export function openPostgres(options: PostgresOptions): CoreDb {
     },
     async ping(): Promise<void> {
       await sql`select 1`;
+    },
+    async listen(channel, onNotify, onListen) {
+      // postgres.js keeps a dedicated connection for LISTEN and re-subscribes after reconnects.
+      const subscription = await sql.listen(channel, () => onNotify(), onListen);
+      return () => subscription.unlisten();
     },
     async close(): Promise<void> {
       await sql.end({ timeout: 5 });

@@ -16,6 +16,12 @@ export interface CoreDb extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Subscribes to notifications on `channel` (PostgreSQL LISTEN). `onListen` runs each time the
+   * subscription starts, first and after a reconnect, when notifications may have been missed.
+   * Resolves with the function that unsubscribes.
+   */
+  listen(channel: string, onNotify: () => void, onListen?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { listen, type Logger } from "@hugr/common";
-import { openCoreDb, type CoreDb } from "@hugr/coredb";
+import { openCoreDb, withReadCache, type CoreDb } from "@hugr/coredb";
 import {
   createClusterAgent,
   createManagementClients,
@@ -40,6 +40,13 @@ export interface StartWorkerOptions {
   loader?: DataSourceLoader;
 }
 
+/**
+ * Core table reads (the data source listing) are reused for at most this long; writes through any
+ * node invalidate them at once (NOTIFY), so the TTL only bounds staleness after direct SQL changes.
+ */
+const CORE_READ_CACHE_TTL_MS = 1_000;
+const CORE_READ_CACHE_ENTRIES = 1_000;
+
 /** Default time in-flight requests get to finish on shutdown. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
@@ -51,7 +58,19 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger } = options;
   warnAboutUnenforcedAuth(config, logger);
-  const db = await openCoreDb(config.coreDb, { logger });
+  const db = withReadCache(await openCoreDb(config.coreDb, { logger }), {
+    ttlMs: CORE_READ_CACHE_TTL_MS,
+    maxEntries: CORE_READ_CACHE_ENTRIES,
+    logger,
+  });
+  await db
+    .startListening()
+    .catch((error: unknown) =>
+      logger.warn(
+        { err: error },
+        "cannot listen for core database changes: cached reads expire after their TTL only",
+      ),
+    );
   const dataSources = createDataSourceRuntime({
     db,
     logger,

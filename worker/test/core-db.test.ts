@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, parseWorkerConfig } from "../src/index.js";
-import { currentVersion, LATEST_VERSION, migrate, openCoreDb, type CoreDb } from "@hugr/coredb";
+import {
+  currentVersion,
+  insertDataSource,
+  LATEST_VERSION,
+  listDataSources,
+  migrate,
+  openCoreDb,
+  withReadCache,
+  type CachedCoreDb,
+  type CoreDb,
+} from "@hugr/coredb";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
 import { startInProcessWorker } from "./harness/worker.js";
 import {
@@ -115,6 +125,34 @@ describe("read-only core database", () => {
       expect(rows).toEqual([{ description: "Analytics database" }]);
     } finally {
       await reader.close();
+    }
+  });
+});
+
+describe("the read cache of core tables", () => {
+  const names = async (db: CachedCoreDb): Promise<string[]> =>
+    (await listDataSources(db, { withCatalogs: false })).map((d) => d.name);
+
+  it("reuses reads, drops them on this node's writes, and on other nodes' writes through NOTIFY", async () => {
+    const url = await pg.createDatabase("read_cache");
+    // A TTL far beyond the test's length: only invalidation can make a change visible.
+    const options = { ttlMs: 600_000, maxEntries: 100, logger };
+    const [a, b] = [withReadCache(await open(url), options), withReadCache(await open(url), options)];
+    try {
+      await b.startListening();
+      expect(await names(b)).toEqual([]);
+
+      // A change behind hugr's back (plain SQL, no NOTIFY) is not seen while the answer is cached.
+      await a.query("INSERT INTO data_sources (name, type, path) VALUES ('direct', 'postgres', '/x')");
+      expect(await names(b)).toEqual([]);
+
+      // A write through a node invalidates that node at once...
+      await insertDataSource(a, { name: "through_a", type: "duckdb", path: "/a.duckdb" });
+      expect(await names(a)).toEqual(["direct", "through_a"]);
+      // ...and every listening node when the notification arrives.
+      await expect.poll(() => names(b), { timeout: 10_000 }).toEqual(["direct", "through_a"]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });
