@@ -15,13 +15,27 @@ import { CoreMutation, CoreQuery } from "./modules.js";
 
 // ---- output types -------------------------------------------------------------------------
 
+/**
+ * Paths are shown with passwords masked. Rows served from the node's read cache are the same
+ * objects request after request, so the masked form is remembered per row (and dropped with it).
+ */
+const masked = new WeakMap<{ path: string }, string>();
+function maskedPath(row: { path: string }): string {
+  let path = masked.get(row);
+  if (path === undefined) {
+    path = maskDsnPassword(row.path);
+    masked.set(row, path);
+  }
+  return path;
+}
+
 const CatalogSourceRef = builder.objectRef<CatalogSource>("catalog_sources").implement({
   description: "A catalog: where a data source's schema definition (SDL) comes from",
   fields: (t) => ({
     name: t.exposeString("name", { nullable: false }),
     type: t.exposeString("type", { nullable: false, description: "localFS, uri, uriFile or text" }),
     description: t.exposeString("description"),
-    path: t.string({ nullable: false, resolve: (c) => maskDsnPassword(c.path) }),
+    path: t.string({ nullable: false, resolve: (c) => maskedPath(c) }),
   }),
 });
 
@@ -35,7 +49,7 @@ const DataSourceRef = builder.objectRef<DataSource>("data_sources").implement({
     path: t.string({
       nullable: false,
       description: "Connection string or file path; a password in it is shown as ***",
-      resolve: (ds) => maskDsnPassword(ds.path),
+      resolve: (ds) => maskedPath(ds),
     }),
     as_module: t.exposeBoolean("as_module", { nullable: false }),
     disabled: t.exposeBoolean("disabled"),
