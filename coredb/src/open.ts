@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { currentVersion, LATEST_VERSION, migrate } from "./migrations.js";
-import { openPglite } from "./pglite.js";
-import { openPostgres } from "./postgres.js";
 import type { CoreDb, CoreDbConfig, CoreDbLogger } from "./types.js";
 
 export interface OpenCoreDbOptions {
@@ -12,13 +10,14 @@ export interface OpenCoreDbOptions {
 
 /**
  * Opens the configured core database, waits until it answers, and brings its schema up to date
- * (read-only nodes only check that a schema exists: they never write).
+ * (read-only nodes only check that a schema exists: they never write). Each back end is imported
+ * only when chosen: PGlite costs memory and start-up time that a node on PostgreSQL never needs.
  */
 export async function openCoreDb(config: CoreDbConfig, options: OpenCoreDbOptions): Promise<CoreDb> {
   const db =
     config.kind === "postgres"
-      ? openPostgres({ url: config.url, readOnly: config.readOnly })
-      : await openPglite({ dir: config.dir, readOnly: config.readOnly });
+      ? (await import("./postgres.js")).openPostgres({ url: config.url, readOnly: config.readOnly })
+      : await (await import("./pglite.js")).openPglite({ dir: config.dir, readOnly: config.readOnly });
   try {
     await waitUntilReachable(db, options);
     await prepareSchema(db, options.logger);
