@@ -25,7 +25,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
-import os from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -41,6 +40,11 @@ import { LOAD_DATA_SOURCE, REGISTER_STORAGE } from "../e2e/cluster/reference-clu
 import { freePort } from "../worker/test/harness/net.js";
 import { findPostgresBinDir, startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
 import { ADD_DATA_SOURCE } from "../worker/test/reference-queries.js";
+import {
+  createProgress,
+  describeMachine as describeBaseMachine,
+  type Machine as BaseMachine,
+} from "./lib.js";
 
 const HOST = "127.0.0.1";
 const SECRET = "bench-fanout-cluster-secret";
@@ -179,12 +183,7 @@ interface DetectResult {
   errors: string[];
 }
 
-interface Machine {
-  cpu: string;
-  cores: number;
-  memoryGiB: number;
-  os: string;
-  node: string;
+interface Machine extends BaseMachine {
   postgres: string;
 }
 
@@ -194,21 +193,10 @@ const resources = {
   management: undefined as Proc | undefined,
   postgres: undefined as PostgresInstance | undefined,
 };
-const startedAt = performance.now();
-let interrupted = false;
+const progress = createProgress("fanout");
+const { log, since } = progress;
 /** --profile-dir: every program runs with --cpu-prof and writes its profile there on exit. */
 let profileArgs: string[] = [];
-
-/** Prints a progress line, stamped with the seconds since start. */
-function log(message: string): void {
-  if (interrupted) return;
-  const elapsed = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(5);
-  console.log(`[fanout ${elapsed}s] ${message}`);
-}
-
-function since(start: number): string {
-  return `${((performance.now() - start) / 1000).toFixed(1)} s`;
-}
 
 // ---- command line ---------------------------------------------------------------------------
 
@@ -784,14 +772,7 @@ function describeMachine(): Machine {
   } catch {
     // reported as unknown
   }
-  return {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.availableParallelism(),
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    postgres,
-  };
+  return { ...describeBaseMachine(), postgres };
 }
 
 /** Resident set size in MB of a process (Linux /proc), or undefined. */
@@ -982,7 +963,7 @@ function installSignalHandlers(): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (cleanupPromise) process.exit(EXIT_INTERRUPTED);
     log(`${signal}: stopping work nodes, the management node and PostgreSQL`);
-    interrupted = true;
+    progress.interrupt();
     void cleanup(INTERRUPT_GRACE_MS).finally(() => process.exit(EXIT_INTERRUPTED));
   };
   process.on("SIGINT", onSignal);
@@ -1145,7 +1126,7 @@ const settings = parseCommandLine();
 try {
   process.exitCode = await main(settings);
 } catch (error) {
-  if (!interrupted) console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  if (!progress.interrupted) console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   await cleanup();
-  process.exitCode = interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE;
+  process.exitCode = progress.interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE;
 }

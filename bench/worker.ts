@@ -14,11 +14,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createRequire } from "node:module";
-import { createServer as createNetServer } from "node:net";
-import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.ts";
+import { freePort } from "../worker/test/harness/net.js";
+import { startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
+import { createProgress, describeMachine } from "./lib.js";
 
 const HOST = "127.0.0.1";
 const DEFAULT_DURATION_S = 10;
@@ -125,36 +125,14 @@ interface Measurement {
   badBodies: number;
 }
 
-/** The machine the numbers come from. */
-interface Machine {
-  cpu: string;
-  cores: number;
-  memoryGiB: number;
-  os: string;
-  node: string;
-}
-
 /** What has to be torn down on exit: child processes, the PostgreSQL instance, a running load test. */
 const resources = {
   children: new Set<ChildProcess>(),
   postgres: undefined as PostgresInstance | undefined,
   load: undefined as AutocannonInstance | undefined,
 };
-const startedAt = performance.now();
-/** Set on Ctrl-C: progress lines stop, so the output ends with the interruption. */
-let interrupted = false;
-
-/** Prints a progress line, stamped with the seconds since start. */
-function log(message: string): void {
-  if (interrupted) return;
-  const elapsed = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(5);
-  console.log(`[bench ${elapsed}s] ${message}`);
-}
-
-/** Seconds since `start` (a performance.now() value), for progress lines. */
-function since(start: number): string {
-  return `${((performance.now() - start) / 1000).toFixed(1)} s`;
-}
+const progress = createProgress("bench");
+const { log, since } = progress;
 
 /** Parses the command line; `--serve-bare PORT` is the internal mode of the bare server child. */
 function parseCommandLine(): { settings: Settings; serveBarePort: number | undefined } {
@@ -205,18 +183,6 @@ async function serveBare(port: number): Promise<void> {
   const server = createHttpServer((request, response) => void yoga(request, response));
   server.listen(port, HOST);
   await once(server, "listening");
-}
-
-/** A loopback port that was free a moment ago (bind to 0, read it, close). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  server.listen(0, HOST);
-  await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 /** Spawns `node ...args` with a minimal environment plus `env`; its output goes to stderr, prefixed. */
@@ -381,16 +347,6 @@ function failures(m: Measurement): number {
   return m.errors + m.non2xx + m.badBodies;
 }
 
-function describeMachine(): Machine {
-  return {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.availableParallelism(),
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-  };
-}
-
 /** Prints the results table: one row per target. */
 function printTable(rows: Measurement[]): void {
   const header = [
@@ -474,7 +430,7 @@ function installSignalHandlers(): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (cleanupPromise) process.exit(EXIT_INTERRUPTED);
     log(`${signal}: stopping servers and PostgreSQL`);
-    interrupted = true;
+    progress.interrupt();
     void cleanup().finally(() => process.exit(EXIT_INTERRUPTED));
   };
   process.on("SIGINT", onSignal);
