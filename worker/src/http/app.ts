@@ -1,4 +1,3 @@
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -56,10 +55,7 @@ export function createApp(options: AppOptions): Hono {
     return c.body(await options.metrics.registry.metrics());
   });
   if (options.nodeApi) app.route("/", options.nodeApi);
-  if (options.adminUI) {
-    const page = renderGraphiQL({ endpoint: "/graphql", title: "Hugr AdminUI" });
-    app.get("/admin", (c) => c.html(page));
-  }
+  if (options.adminUI) app.get("/admin", async (c) => c.html(await adminPage()));
 
   app.on(
     ["GET", "POST"],
@@ -79,6 +75,18 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ error: { code: "INTERNAL", message: "internal server error" } }, 500);
   });
   return app;
+}
+
+/**
+ * The AdminUI page embeds GraphiQL's whole bundle (several MB): it is loaded on the first visit, not
+ * at start, so a node nobody opens the AdminUI on does not carry it in memory.
+ */
+let adminPagePromise: Promise<string> | undefined;
+function adminPage(): Promise<string> {
+  adminPagePromise ??= import("@graphql-yoga/render-graphiql").then(({ renderGraphiQL }) =>
+    renderGraphiQL({ endpoint: "/graphql", title: "Hugr AdminUI" }),
+  );
+  return adminPagePromise;
 }
 
 async function readinessProblem(options: AppOptions): Promise<string | undefined> {
