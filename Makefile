@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout clean schema
+.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout clean schema generate
 
 all: build
 
@@ -15,10 +15,11 @@ build: ## compile the TypeScript workspaces into dist/
 typecheck: ## type-check sources, tests and benchmarks
 	tsc -p tsconfig.json --noEmit
 
-lint: typecheck build ## type-aware lint, formatting check, committed schema up to date
+lint: typecheck build ## type-aware lint, formatting check, committed schema and CRDs up to date
 	eslint .
 	prettier --check .
 	node worker/dist/tools/print-schema.js --check
+	node operator/dist/tools/generate-crds.js --check
 
 format:
 	prettier --write .
@@ -37,6 +38,9 @@ run: build ## a single work node on the embedded core database (PGlite in .data/
 
 schema: build ## regenerate worker/schema.graphql from the Pothos schema
 	node worker/dist/tools/print-schema.js --write
+
+generate: build ## regenerate the CRDs (crds/, config/crd/, charts/hugr-operator/crds/) and docs/crds.md from operator/src/api
+	node operator/dist/tools/generate-crds.js
 
 bench: build ## worker throughput against a bare graphql-yoga server (needs PostgreSQL binaries)
 	tsx bench/worker.ts
