@@ -14,7 +14,7 @@ import {
 } from "./datasources/index.js";
 import { createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
-import { createMetrics } from "./observability/metrics.js";
+import { createMetrics } from "./observability/index.js";
 import { createStorageRegistry, type StorageRegistry } from "./storages/index.js";
 import { WORKER_VERSION } from "./version.js";
 

@@ -3,7 +3,7 @@ import type { Logger } from "@hugr/common";
 import { ProtocolError, type AuthSettings, type NodeClusterConfig } from "@hugr/protocol";
 import type { ClusterConfig } from "../config/index.js";
 import type { Readiness } from "../http/index.js";
-import type { WorkerMetrics } from "../observability/metrics.js";
+import type { WorkerMetrics } from "../observability/index.js";
 import { applyClusterConfig, type ClusterTargets } from "./apply.js";
 import type { ManagementClients } from "./clients.js";
 

@@ -4,7 +4,7 @@ import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { GraphQLError, ValidationContext } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "@hugr/common";
-import type { WorkerMetrics } from "../observability/metrics.js";
+import type { WorkerMetrics } from "../observability/index.js";
 import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
 import { useErrorMetrics } from "./plugins/use-error-metrics.js";

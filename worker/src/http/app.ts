@@ -4,7 +4,7 @@ import { cors } from "hono/cors";
 import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { GraphQLHandler } from "../graphql/index.js";
-import type { WorkerMetrics } from "../observability/metrics.js";
+import type { WorkerMetrics } from "../observability/index.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import type { Readiness } from "./readiness.js";
 

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { WorkerMetrics } from "../../observability/metrics.js";
+import type { WorkerMetrics } from "../../observability/index.js";
 
 /** Records count and latency of every request, labelled by the matched route (bounded cardinality). */
 export function requestMetrics(metrics: WorkerMetrics): MiddlewareHandler {
