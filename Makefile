@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout clean schema generate
+.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout clean schema generate envtest
 
 all: build
 
@@ -50,6 +50,9 @@ bench-fanout: build ## cluster operations on 1-20 work nodes, start-to-ready, fa
 
 run-management: build ## a standalone management node (CLUSTER_SECRET must be set)
 	node operator/dist/main.js
+
+envtest: ## etcd, kube-apiserver, kube-controller-manager for the real-apiserver tests (built once); prints their folder
+	@bash hack/envtest.sh
 
 clean:
 	rm -rf protocol/dist coredb/dist common/dist worker/dist */tsconfig.tsbuildinfo
