@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 const source = (pkg: string): string => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
 
 // Two tiers: "unit" is pure logic (no processes, no services); "integration" talks to real
-// PostgreSQL, PGlite and real worker processes over HTTP.
+// PostgreSQL, PGlite, real worker processes over HTTP and a real kube-apiserver (operator/test).
 export default defineConfig({
   // graphql ships CJS (main) and ESM (module) builds; Node loads the CJS one for yoga, so our code must
   // get the same copy, or `instanceof GraphQLError` and schema realm checks fail only under vitest.
@@ -34,7 +34,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["worker/test/**/*.test.ts", "e2e/**/*.test.ts"],
+          include: ["worker/test/**/*.test.ts", "operator/test/**/*.test.ts", "e2e/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provides etcd, kube-apiserver and kube-controller-manager for the tests that run on a real
+# Provides etcd, kube-apiserver, kube-controller-manager and kubectl for the tests that run on a real
 # kube-apiserver, and prints the folder that holds them as the LAST LINE of standard output (progress and
 # errors go to standard error), so callers can do:
 #
@@ -25,7 +25,7 @@ K8S_VERSION="${ENVTEST_K8S_VERSION:-1.34.4}"
 K8S_VERSION="${K8S_VERSION#v}"
 ETCD_VERSION="${ENVTEST_ETCD_VERSION:-3.6.16}"
 ETCD_VERSION="${ETCD_VERSION#v}"
-BINARIES=(etcd kube-apiserver kube-controller-manager)
+BINARIES=(etcd kube-apiserver kube-controller-manager kubectl)
 
 # Standard output carries only the final path: everything else goes to standard error.
 exec 3>&1 1>&2
@@ -82,6 +82,7 @@ binaries_work() {
   has_binaries "$1" || return 1
   "$1/etcd" --version >/dev/null 2>&1 || return 1
   "$1/kube-controller-manager" --version >/dev/null 2>&1 || return 1
+  "$1/kubectl" version --client >/dev/null 2>&1 || return 1
   out="$("$1/kube-apiserver" --version 2>/dev/null)" || return 1
   [ "${out}" = "Kubernetes v${K8S_VERSION}" ]
 }
@@ -210,10 +211,11 @@ GO_LINE="$(grep -m1 '^go ' "${K8S_GOMOD}")"
 } >"${TMP}/k8s/go.mod"
 log "${#STAGING[@]} staging modules replaced by ${STAGING_VERSION}; ${GO_LINE}"
 
-step "download the kube-apiserver and kube-controller-manager dependencies"
+step "download the kube-apiserver, kube-controller-manager and kubectl dependencies"
 timed "go get (kubernetes dependencies)" "${GO}" -C "${TMP}/k8s" get \
   "k8s.io/kubernetes/cmd/kube-apiserver@v${K8S_VERSION}" \
-  "k8s.io/kubernetes/cmd/kube-controller-manager@v${K8S_VERSION}"
+  "k8s.io/kubernetes/cmd/kube-controller-manager@v${K8S_VERSION}" \
+  "k8s.io/kubernetes/cmd/kubectl@v${K8S_VERSION}"
 
 step "write the etcd scratch module"
 "${GO}" -C "${TMP}/etcd" mod init envtest.local/etcd 2>/dev/null
@@ -246,11 +248,12 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LDFLAGS+=" -X ${pkg}.gitMinor=${K8S_MINOR} -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=${BUILD_DATE}"
 done
 
-for cmd in kube-apiserver kube-controller-manager; do
+# kubectl too, as setup-envtest ships it: the tests drive the apiserver with it, and Debian's is too old.
+for cmd in kube-apiserver kube-controller-manager kubectl; do
   step "build ${cmd}"
   timed "go build ${cmd}" "${GO}" -C "${TMP}/k8s" build -trimpath -ldflags "${LDFLAGS}" \
     -o "${OUT}/${cmd}" "k8s.io/kubernetes/cmd/${cmd}"
-  log "${cmd}: $(human "$(stat -c %s "${OUT}/${cmd}")"), $("${OUT}/${cmd}" --version)"
+  log "${cmd}: $(human "$(stat -c %s "${OUT}/${cmd}")")"
 done
 
 step "build etcd"
