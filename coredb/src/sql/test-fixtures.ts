@@ -1,37 +1,11 @@
 // Table specs shared by the filter tests (the core module's tables plus a numeric/timestamp table).
 import type { TableSpec } from "./table.js";
 
-export const catalogSources: TableSpec = {
-  table: "catalog_sources",
-  columns: { name: "string", type: "string", description: "string", path: "string" },
-};
-
-export const dataSources: TableSpec = {
-  table: "data_sources",
-  columns: {
-    name: "string",
-    type: "string",
-    prefix: "string",
-    description: "string",
-    path: "string",
-    as_module: "boolean",
-    disabled: "boolean",
-    self_defined: "boolean",
-    read_only: "boolean",
-  },
-  relations: {
-    catalogs: {
-      target: () => catalogSources,
-      through: {
-        table: "data_source_catalogs",
-        sourceColumn: "data_source_name",
-        targetColumn: "catalog_name",
-      },
-      sourceKey: "name",
-      targetKey: "name",
-    },
-  },
-};
+/** The core module's own specs: the tests compile filters exactly as the repository does. */
+export {
+  CATALOG_SOURCES_TABLE as catalogSources,
+  DATA_SOURCES_TABLE as dataSources,
+} from "../data-sources.js";
 
 /** One-to-many (roles.permissions) and a table with int / float / timestamp / json columns. */
 export const roles: TableSpec = {
