@@ -120,6 +120,15 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       readiness,
       logger,
       metrics,
+      onAuthSettings: (auth) =>
+        logger.info(
+          {
+            allowedAnonymous: auth.allowedAnonymous,
+            anonymousRole: auth.anonymousRole,
+            oidc: auth.oidc !== undefined,
+          },
+          "authentication settings received from the management node (not enforced by this version)",
+        ),
     });
     converged = agent.start();
     converged.catch((error: unknown) => logger.error({ err: error }, "cluster membership failed"));
