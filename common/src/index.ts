@@ -28,4 +28,4 @@ export {
 } from "./env/sections.js";
 export { createLogger, type Logger } from "./logger.js";
 export { listen, type Listening } from "./serve.js";
-export { configureOrExit, exitOnSignals, EXIT_CONFIG } from "./process.js";
+export { configureOrExit, exitOnSignals } from "./process.js";

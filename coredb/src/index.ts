@@ -1,6 +1,6 @@
 export { openCoreDb } from "./open.js";
 export type { OpenCoreDbOptions } from "./open.js";
-export { migrate, currentVersion, LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+export { migrate, currentVersion, LATEST_VERSION } from "./migrations.js";
 export type { Migration, MigrationReport } from "./migrations.js";
 export { CoreDbError } from "./errors.js";
 export type { CoreDbErrorCode } from "./errors.js";
@@ -13,7 +13,6 @@ export {
   deleteDataSources,
   DATA_SOURCE_TYPES,
   CATALOG_TYPES,
-  DEFAULT_LIMIT,
 } from "./data-sources.js";
 export type {
   DataSource,
