@@ -207,6 +207,11 @@ export const NodeResultsSchema = Type.Array(NodeResultSchema, {
   "x-kubernetes-list-map-keys": ["node"],
 });
 
+/** A count of work nodes in a status (loaded, registered, total). */
+export function nodeCountSchema(description: string): ReturnType<typeof Type.Integer> {
+  return Type.Integer({ description, format: "int32", minimum: 0 });
+}
+
 /**
  * The part of ObjectMeta that code in this package relies on; structurally compatible with
  * @kubernetes/client-node's V1ObjectMeta so objects read through the client fit.

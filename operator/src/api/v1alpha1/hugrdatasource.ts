@@ -8,6 +8,7 @@ import {
   secretKeyRef,
   stringEnum,
   type CustomResource,
+  nodeCountSchema,
 } from "./common.js";
 
 export const HUGR_DATA_SOURCE_KIND = "HugrDataSource";
@@ -102,16 +103,8 @@ export type HugrDataSourceSpec = Static<typeof HugrDataSourceSpecSchema>;
 export const HugrDataSourceStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGenerationSchema),
-    loaded: Type.Optional(
-      Type.Integer({
-        description: "Ready nodes that have the data source loaded.",
-        format: "int32",
-        minimum: 0,
-      }),
-    ),
-    total: Type.Optional(
-      Type.Integer({ description: "Ready nodes of the cluster.", format: "int32", minimum: 0 }),
-    ),
+    loaded: Type.Optional(nodeCountSchema("Ready nodes that have the data source loaded.")),
+    total: Type.Optional(nodeCountSchema("Ready nodes of the cluster.")),
     nodes: Type.Optional(NodeResultsSchema),
     conditions: Type.Optional(ConditionsSchema),
   },

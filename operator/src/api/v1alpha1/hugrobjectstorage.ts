@@ -8,6 +8,7 @@ import {
   secretKeyName,
   stringEnum,
   type CustomResource,
+  nodeCountSchema,
 } from "./common.js";
 
 export const HUGR_OBJECT_STORAGE_KIND = "HugrObjectStorage";
@@ -69,16 +70,8 @@ export type HugrObjectStorageSpec = Static<typeof HugrObjectStorageSpecSchema>;
 export const HugrObjectStorageStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGenerationSchema),
-    registered: Type.Optional(
-      Type.Integer({
-        description: "Ready nodes that have the storage registered.",
-        format: "int32",
-        minimum: 0,
-      }),
-    ),
-    total: Type.Optional(
-      Type.Integer({ description: "Ready nodes of the cluster.", format: "int32", minimum: 0 }),
-    ),
+    registered: Type.Optional(nodeCountSchema("Ready nodes that have the storage registered.")),
+    total: Type.Optional(nodeCountSchema("Ready nodes of the cluster.")),
     nodes: Type.Optional(NodeResultsSchema),
     conditions: Type.Optional(ConditionsSchema),
   },
