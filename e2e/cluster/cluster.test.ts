@@ -210,16 +210,13 @@ describe("a standalone cluster", () => {
   });
 
   it("converges a node that joins later to the cluster's state before it is ready", async () => {
-    const started = Date.now();
     const late = await addWorker("worker-4");
-    const readyAfterMs = Date.now() - started;
     expect(await statusOn(late, "analytics")).toMatchObject({ "worker-4": "attached" });
     const storages = await data<{ core: { cluster: { registered_storages: { node: string }[] } } }>(
       late,
       REGISTERED_STORAGES_VIEW,
     );
     expect(storages.core.cluster.registered_storages.map((s) => s.node)).toContain("worker-4");
-    expect(readyAfterMs).toBeGreaterThan(0);
   });
 
   it("unloads and unregisters everywhere, and a later node stays converged", async () => {
@@ -265,13 +262,12 @@ describe("a standalone cluster", () => {
     const victim = worker("worker-4");
     await victim.stop("SIGKILL");
     workers.delete("worker-4");
-    const notReadyAfter = await eventually(
+    await eventually(
       async () => (await clusterNodes(worker("worker-1"))).some((n) => n.name === "worker-4" && !n.ready),
       // The target is CHECK + TIMEOUT; the margin absorbs a busy machine (bench/fanout.ts measures it).
       CHECK_MS + TIMEOUT_MS + 2_000,
       "worker-4 not ready",
     );
-    expect(notReadyAfter).toBeGreaterThan(0);
     const [dead] = (await clusterNodes(worker("worker-1"))).filter((n) => n.name === "worker-4");
     expect(dead?.error).toMatch(/health check failed/);
     const result = await data<{
