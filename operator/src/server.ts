@@ -1,5 +1,6 @@
 import { listen, type Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
+import { verifySignature } from "@hugr/protocol";
 import type { ManagementConfig } from "./config/index.js";
 import {
   createClusterService,
@@ -42,7 +43,13 @@ export async function startManagement(config: ManagementConfig, logger: Logger):
     metrics,
   });
   await service.start();
-  const app = createManagementApp({ service, secret: config.secret, logger, metrics });
+  const endpoint = { service, verify: verifySignature({ secret: config.secret }) };
+  const app = createManagementApp({
+    clusters: { get: (id) => (id === STANDALONE_CLUSTER ? endpoint : undefined) },
+    layout: "single",
+    logger,
+    metrics,
+  });
   const server = await listen(app.fetch, config.bind);
   logger.info(
     {

@@ -229,6 +229,8 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   BAD_REQUEST: true,
   NOT_FOUND: true,
   NODE_NOT_REGISTERED: true,
+  CLUSTER_NOT_FOUND: true,
+  UNAVAILABLE: true,
   PAYLOAD_TOO_LARGE: true,
   INTERNAL: true,
 };

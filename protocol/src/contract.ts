@@ -227,5 +227,9 @@ export type ErrorCode =
   | "NOT_FOUND"
   /** The management node does not know this node (it restarted or removed it): register again. */
   | "NODE_NOT_REGISTERED"
+  /** Kubernetes mode: no HugrCluster of that namespace/name is served by this operator. */
+  | "CLUSTER_NOT_FOUND"
+  /** The management node cannot serve clusters right now (a standby replica): retry with backoff. */
+  | "UNAVAILABLE"
   | "PAYLOAD_TOO_LARGE"
   | "INTERNAL";

@@ -24,3 +24,42 @@ export interface ManagementConfig {
   /** Distributed to work nodes when they register. */
   auth: AuthSettings;
 }
+
+/** The operator's configuration in Kubernetes mode (see docs/installation.md for each variable). */
+export interface OperatorConfig {
+  /** BIND, default ":14000": the management API, /health, /ready and /metrics. */
+  bind: { host: string; port: number };
+  logLevel: LogLevel;
+  /** POD_NAMESPACE: the operator's own namespace, where its Lease lives. */
+  namespace: string;
+  /** POD_NAME (default the host name): this replica's identity in the Lease and in Events. */
+  identity: string;
+  /**
+   * OPERATOR_MANAGEMENT_URL: how worker pods reach this operator's Service, default
+   * http://hugr-operator.<POD_NAMESPACE>.svc:<port>. Each cluster's workers get it plus
+   * /clusters/<namespace>/<name>.
+   */
+  managementUrl: string;
+  /** WATCH_NAMESPACES: the namespaces whose HugrClusters are reconciled; empty: all. */
+  watchNamespaces: string[];
+  leaderElection: {
+    /** LEADER_ELECT, default true. */
+    enabled: boolean;
+    /** LEADER_ELECTION_LEASE_NAME, default "hugr-operator". */
+    leaseName: string;
+    /** LEADER_ELECTION_LEASE_DURATION, default 15s: how long a standby waits for a silent leader. */
+    leaseDurationMs: number;
+    /** LEADER_ELECTION_RENEW_DEADLINE, default 10s: the leader steps down when it cannot renew this long. */
+    renewDeadlineMs: number;
+    /** LEADER_ELECTION_RETRY_PERIOD, default 2s. */
+    retryPeriodMs: number;
+  };
+  /** MAX_CONCURRENT_RECONCILES, default 4: HugrClusters reconciled at once. */
+  maxConcurrentReconciles: number;
+  /** RESYNC_PERIOD, default 10m: full relist of every watched kind. */
+  resyncMs: number;
+  /** TIMEOUT, CHECK, NODE_REMOVE_AFTER: as in standalone mode, for every cluster. */
+  timeoutMs: number;
+  checkIntervalMs: number;
+  removeAfterMs: number;
+}

@@ -1,6 +1,6 @@
 import { createLogger } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
-import { signRequest } from "@hugr/protocol";
+import { signRequest, verifySignature } from "@hugr/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManagementApp } from "./app.js";
 import { createManagementMetrics } from "./metrics.js";
@@ -27,7 +27,14 @@ beforeAll(async () => {
     metrics,
   });
   await service.start();
-  app = createManagementApp({ service, secret: SECRET, logger, metrics });
+  app = createManagementApp({
+    clusters: {
+      get: (id) => (id === "" ? { service, verify: verifySignature({ secret: SECRET }) } : undefined),
+    },
+    layout: "single",
+    logger,
+    metrics,
+  });
 });
 afterAll(async () => {
   service?.stop();
@@ -161,5 +168,67 @@ describe("management API", () => {
       /hugr_management_registrations_total\{cluster=""\} 2/,
     );
     expect((await app.request("/v1/nodes")).status).toBe(401);
+  });
+});
+
+describe("management API, one route per cluster (Kubernetes mode)", () => {
+  const secrets = { "team-a/demo": "secret-a", "team-b/demo": "secret-b" };
+  let serving = true;
+  let live: ReturnType<typeof createManagementApp>;
+
+  beforeAll(() => {
+    const metrics = createManagementMetrics();
+    const endpoints = new Map(
+      Object.entries(secrets).map(([id, secret]) => [id, { service, verify: verifySignature({ secret }) }]),
+    );
+    live = createManagementApp({
+      clusters: {
+        get: (id) => endpoints.get(id),
+        unavailable: () => (serving ? undefined : "standby"),
+      },
+      layout: "multi",
+      logger,
+      metrics,
+      probes: {
+        live: () => ({ ok: true }),
+        ready: () => (serving ? { ok: true } : { ok: false, reason: "standby: another replica leads" }),
+      },
+    });
+  });
+
+  async function signedAs(secret: string, path: string): Promise<Response> {
+    return live.request(path, {
+      headers: signRequest(secret, { method: "GET", pathWithQuery: path, body: "" }),
+    });
+  }
+
+  it("checks each cluster's requests with that cluster's own secret", async () => {
+    expect((await signedAs("secret-a", "/clusters/team-a/demo/v1/nodes")).status).toBe(200);
+    expect((await signedAs("secret-b", "/clusters/team-b/demo/v1/nodes")).status).toBe(200);
+    const crossed = await signedAs("secret-a", "/clusters/team-b/demo/v1/nodes");
+    expect(crossed.status).toBe(401);
+    expect(((await crossed.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
+  });
+
+  it("answers 404 CLUSTER_NOT_FOUND for a cluster it does not serve, and 404 for the standalone paths", async () => {
+    const unknown = await signedAs("secret-a", "/clusters/team-z/demo/v1/nodes");
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("CLUSTER_NOT_FOUND");
+    expect((await signedAs("secret-a", "/v1/nodes")).status).toBe(404);
+  });
+
+  it("answers 503 UNAVAILABLE and not-ready while it is a standby", async () => {
+    serving = false;
+    try {
+      const response = await signedAs("secret-a", "/clusters/team-a/demo/v1/nodes");
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+      const ready = await live.request("/ready");
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: "unavailable", reason: "standby: another replica leads" });
+      expect((await live.request("/health")).status).toBe(200);
+    } finally {
+      serving = true;
+    }
   });
 });

@@ -1,81 +1,136 @@
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "@hugr/common";
-import { jsonError, managementPaths, verifySignature, type ReplayCache } from "@hugr/protocol";
+import { jsonError, managementPaths } from "@hugr/protocol";
 import type { ManagementMetrics } from "./metrics.js";
 import type { ClusterService } from "./service.js";
 import { BadRequest, heartbeatRequest, registerRequest, storageSpec } from "./validate.js";
 
-export interface ManagementAppOptions {
+/** One cluster as the management API serves it: its coordination and its signature check. */
+export interface ClusterEndpoint {
   service: ClusterService;
-  secret: string;
-  logger: Logger;
-  metrics: ManagementMetrics;
-  replayCache?: ReplayCache;
+  /** verifySignature() with this cluster's own secret: a node of one cluster cannot reach another. */
+  verify: MiddlewareHandler;
 }
 
 /**
- * The management API (no GraphQL here: work nodes serve it). Everything under /v1 is signed with
- * the cluster secret; /health, /ready and /metrics are for probes and Prometheus.
+ * The clusters this management node serves. Standalone: one, with the id "". Kubernetes: one per
+ * HugrCluster, with the id "<namespace>/<name>", while this replica leads.
+ */
+export interface ClusterDirectory {
+  get(id: string): ClusterEndpoint | undefined;
+  /** Why no cluster can be served right now (a standby replica), or undefined. */
+  unavailable?(): string | undefined;
+}
+
+/** A probe's answer: ok, or the reason it is not. */
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
+export interface ManagementAppOptions {
+  clusters: ClusterDirectory;
+  /**
+   * "single": the cluster "" under /v1 (standalone, as hugr's management node). "multi": each
+   * cluster under /clusters/<namespace>/<name>/v1, the base URL its workers are given.
+   */
+  layout: "single" | "multi";
+  logger: Logger;
+  metrics: ManagementMetrics;
+  /** Liveness and readiness beyond "the process serves HTTP"; default always ok. */
+  probes?: { live: () => ProbeResult; ready: () => ProbeResult };
+}
+
+type ApiEnv = { Variables: { cluster: ClusterEndpoint } };
+
+const alwaysOk = (): ProbeResult => ({ ok: true });
+
+/**
+ * The management API (no GraphQL here: work nodes serve it). Everything under a cluster's /v1 is
+ * signed with that cluster's secret; /health, /ready and /metrics are for probes and Prometheus.
  */
 export function createManagementApp(options: ManagementAppOptions): Hono {
-  const { service } = options;
   const app = new Hono();
+  const live = options.probes?.live ?? alwaysOk;
+  const ready = options.probes?.ready ?? alwaysOk;
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/ready", (c) => c.json({ status: "ready" }));
+  app.get("/health", (c) => probeAnswer(c, live(), "ok"));
+  app.get("/ready", (c) => probeAnswer(c, ready(), "ready"));
   app.get("/metrics", async (c) => {
     c.header("content-type", options.metrics.registry.contentType);
     return c.body(await options.metrics.registry.metrics());
   });
 
-  app.use(
-    "/v1/*",
-    verifySignature({
-      secret: options.secret,
-      ...(options.replayCache ? { replayCache: options.replayCache } : {}),
-    }),
-  );
-
-  app.post(managementPaths.nodes, async (c) =>
-    c.json(await service.register(registerRequest(await c.req.json()))),
-  );
-  app.post("/v1/nodes/:name/heartbeat", async (c) => {
-    const answer = await service.heartbeat(c.req.param("name"), heartbeatRequest(await c.req.json()));
-    if (!answer)
-      return jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("name")}' is not registered`);
-    return c.json(answer);
-  });
-  app.delete("/v1/nodes/:name", async (c) => {
-    if (!(await service.deregister(c.req.param("name")))) {
-      return jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("name")}' is not registered`);
-    }
-    return c.body(null, 204);
-  });
-  app.get(managementPaths.nodes, (c) => c.json({ nodes: service.nodes() }));
-
-  app.post("/v1/data-sources/:name/load", async (c) =>
-    c.json(await service.loadDataSource(c.req.param("name"))),
-  );
-  app.post("/v1/data-sources/:name/unload", async (c) =>
-    c.json(await service.unloadDataSource(c.req.param("name"))),
-  );
-  app.get("/v1/data-sources/:name/status", async (c) =>
-    c.json(await service.dataSourceStatus(c.req.param("name"))),
-  );
-
-  app.get(managementPaths.storages, async (c) => c.json(await service.storages()));
-  app.put("/v1/storages/:name", async (c) => {
-    const spec = storageSpec(await c.req.json(), c.req.param("name"));
-    return c.json(await service.registerStorage(spec));
-  });
-  app.delete("/v1/storages/:name", async (c) => c.json(await service.unregisterStorage(c.req.param("name"))));
+  const api = clusterApi(options);
+  if (options.layout === "single") app.route("/v1", api);
+  else app.route("/clusters/:namespace/:name/v1", api);
 
   app.notFound((c) => jsonError(c, 404, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
-  app.onError((error, c: Context) => {
-    if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
-    if (error instanceof SyntaxError) return jsonError(c, 400, "BAD_REQUEST", "body is not valid JSON");
-    options.logger.error({ err: error, path: c.req.path }, "management API error");
-    return jsonError(c, 500, "INTERNAL", "internal error");
-  });
+  app.onError((error, c) => errorAnswer(error, c, options.logger));
   return app;
+}
+
+function probeAnswer(c: Context, result: ProbeResult, okStatus: string): Response {
+  return result.ok
+    ? c.json({ status: okStatus })
+    : c.json({ status: "unavailable", reason: result.reason }, 503);
+}
+
+function errorAnswer(error: Error, c: Context, logger: Logger): Response {
+  if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
+  if (error instanceof SyntaxError) return jsonError(c, 400, "BAD_REQUEST", "body is not valid JSON");
+  logger.error({ err: error, path: c.req.path }, "management API error");
+  return jsonError(c, 500, "INTERNAL", "internal error");
+}
+
+/** Finds the cluster of the request and checks its signature before any handler runs. */
+function resolveCluster(options: ManagementAppOptions): MiddlewareHandler<ApiEnv> {
+  return async function resolveClusterAndVerify(c, next) {
+    const unavailable = options.clusters.unavailable?.();
+    if (unavailable !== undefined) return jsonError(c, 503, "UNAVAILABLE", unavailable);
+    const namespace = c.req.param("namespace");
+    const name = c.req.param("name");
+    const id = namespace === undefined || name === undefined ? "" : `${namespace}/${name}`;
+    const cluster = options.clusters.get(id);
+    if (!cluster) return jsonError(c, 404, "CLUSTER_NOT_FOUND", `no cluster '${id}' is served here`);
+    c.set("cluster", cluster);
+    return cluster.verify(c, next);
+  };
+}
+
+/** The routes of one cluster, relative to its /v1. */
+function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
+  const api = new Hono<ApiEnv>();
+  const service = (c: Context<ApiEnv>): ClusterService => c.get("cluster").service;
+  const notRegistered = (c: Context<ApiEnv>): Response =>
+    jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("node")}' is not registered`);
+  const relative = (path: string): string => path.slice("/v1".length);
+
+  api.use("*", resolveCluster(options));
+  api.post(relative(managementPaths.nodes), async (c) =>
+    c.json(await service(c).register(registerRequest(await c.req.json()))),
+  );
+  api.post("/nodes/:node/heartbeat", async (c) => {
+    const answer = await service(c).heartbeat(c.req.param("node"), heartbeatRequest(await c.req.json()));
+    return answer ? c.json(answer) : notRegistered(c);
+  });
+  api.delete("/nodes/:node", async (c) =>
+    (await service(c).deregister(c.req.param("node"))) ? c.body(null, 204) : notRegistered(c),
+  );
+  api.get(relative(managementPaths.nodes), (c) => c.json({ nodes: service(c).nodes() }));
+
+  api.post("/data-sources/:ds/load", async (c) => c.json(await service(c).loadDataSource(c.req.param("ds"))));
+  api.post("/data-sources/:ds/unload", async (c) =>
+    c.json(await service(c).unloadDataSource(c.req.param("ds"))),
+  );
+  api.get("/data-sources/:ds/status", async (c) =>
+    c.json(await service(c).dataSourceStatus(c.req.param("ds"))),
+  );
+
+  api.get(relative(managementPaths.storages), async (c) => c.json(await service(c).storages()));
+  api.put("/storages/:storage", async (c) => {
+    const spec = storageSpec(await c.req.json(), c.req.param("storage"));
+    return c.json(await service(c).registerStorage(spec));
+  });
+  api.delete("/storages/:storage", async (c) =>
+    c.json(await service(c).unregisterStorage(c.req.param("storage"))),
+  );
+  return api;
 }

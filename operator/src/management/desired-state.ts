@@ -18,6 +18,8 @@ export interface DesiredState {
   putStorage(spec: StorageSpec): Promise<void>;
   /** False when no storage has that name. */
   removeStorage(name: string): Promise<boolean>;
+  /** Replaces the authentication settings (a HugrCluster's spec.auth changed). */
+  setAuth(auth: AuthSettings): void;
 }
 
 export interface DesiredStateOptions {
@@ -44,6 +46,7 @@ interface StorageRow {
 
 export function createDesiredState(options: DesiredStateOptions): DesiredState {
   const { db, cluster, sealer, logger } = options;
+  let auth = options.auth;
   const dataSources = new Map<string, boolean>();
   const storages = new Map<string, StorageSpec>();
   let cached: NodeClusterConfig | undefined;
@@ -84,7 +87,7 @@ export function createDesiredState(options: DesiredStateOptions): DesiredState {
       changed();
     },
     config() {
-      cached ??= buildConfig(options.auth, dataSources, storages);
+      cached ??= buildConfig(auth, dataSources, storages);
       return cached;
     },
     async setDataSource(name, loaded) {
@@ -122,6 +125,10 @@ export function createDesiredState(options: DesiredStateOptions): DesiredState {
         ],
       );
       storages.set(spec.name, spec);
+      changed();
+    },
+    setAuth(next) {
+      auth = next;
       changed();
     },
     async removeStorage(name) {

@@ -1,6 +1,8 @@
 export { createManagementApp } from "./app.js";
-export type { ManagementAppOptions } from "./app.js";
+export type { ClusterDirectory, ClusterEndpoint, ManagementAppOptions, ProbeResult } from "./app.js";
 export { createClusterService } from "./service.js";
 export type { ClusterService, ClusterServiceOptions } from "./service.js";
+export { createClusterRuntimes } from "./clusters.js";
+export type { ClusterRuntimeOptions, ClusterRuntimes, ClusterSettings } from "./clusters.js";
 export { createManagementMetrics } from "./metrics.js";
 export type { ManagementMetrics } from "./metrics.js";

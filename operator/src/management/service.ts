@@ -36,6 +36,11 @@ export interface ClusterServiceOptions {
   auth: AuthSettings;
   logger: Logger;
   metrics: ManagementMetrics;
+  /**
+   * Called after membership changed: a node registered, left, was removed, or its readiness changed.
+   * The operator re-reconciles the HugrCluster then, so its status follows the registry.
+   */
+  onNodesChanged?: () => void;
 }
 
 /**
@@ -58,6 +63,8 @@ export interface ClusterService {
   unregisterStorage(name: string): Promise<ClusterOperationResult>;
   /** One round of health checks (the timer runs it every CHECK). */
   checkHealth(): Promise<void>;
+  /** Replaces the authentication settings; nodes receive them with their next heartbeat answer. */
+  setAuth(auth: AuthSettings): void;
 }
 
 /** Heartbeats come twice per CHECK, within these bounds. */
@@ -89,11 +96,13 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     return client;
   };
 
-  const updateNodeGauge = (): void => {
+  /** Membership changed: update the gauge and tell the owner (the operator's reconciler). */
+  const nodesChanged = (): void => {
     const all = registry.list();
     const ready = all.filter((n) => n.ready).length;
     metrics.nodes.set({ cluster, ready: "true" }, ready);
     metrics.nodes.set({ cluster, ready: "false" }, all.length - ready);
+    options.onNodesChanged?.();
   };
 
   async function operate(
@@ -152,16 +161,24 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
   }
 
   async function healthRound(): Promise<void> {
+    const before = membership();
     await Promise.all(registry.list().map(checkOne));
     await removeExpired();
-    updateNodeGauge();
+    if (membership() !== before) nodesChanged();
   }
+
+  /** Who is registered and ready, as one comparable string. */
+  const membership = (): string =>
+    registry
+      .list()
+      .map((n) => `${n.name}=${n.ready}:${n.error}`)
+      .join(",");
 
   return {
     async start() {
       await registry.load();
       await desired.load();
-      updateNodeGauge();
+      nodesChanged();
       timer = setInterval(() => void this.checkHealth(), options.checkIntervalMs);
       timer.unref();
       logger.info({ cluster, nodes: registry.list().length }, "cluster registry loaded");
@@ -178,7 +195,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
           "node registration replaced an entry with another URL",
         );
       logger.info({ node: node.name, url: node.url, version: node.version }, "node registered");
-      updateNodeGauge();
+      nodesChanged();
       return {
         node: publicInfo(node),
         config: desired.config(),
@@ -196,7 +213,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
       if (!node) return undefined;
       if (wasReady !== node.ready) {
         logger.info({ node: name, ready: node.ready, error: node.error }, "node readiness changed");
-        updateNodeGauge();
+        nodesChanged();
       }
       const config = desired.config();
       return config.version === request.configVersion
@@ -208,7 +225,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
       const removed = await registry.remove(name);
       if (node) clients.delete(node.url);
       if (removed) logger.info({ node: name }, "node deregistered");
-      updateNodeGauge();
+      nodesChanged();
       return removed;
     },
     nodes: () => registry.list().map(publicInfo),
@@ -259,6 +276,9 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     async unregisterStorage(name) {
       await desired.removeStorage(name);
       return operate("unregister_object_storage", (client) => client.unregisterStorage(name));
+    },
+    setAuth(auth) {
+      desired.setAuth(auth);
     },
     checkHealth() {
       // Rounds never overlap: a slow round (many timeouts) delays the next one instead.
