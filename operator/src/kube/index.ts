@@ -6,3 +6,33 @@ export type {
   WorkQueueMetrics,
   WorkQueueOptions,
 } from "./workqueue.js";
+export { createKubeClients, loadKubeConfig } from "./client.js";
+export type { KubeClients, KubeClientsOptions, KubeConfigEnv, LoadKubeConfigOptions } from "./client.js";
+export { collectionPath, startInformer } from "./informer.js";
+export type {
+  ChangeType,
+  CollectionRef,
+  Informer,
+  InformerMetrics,
+  InformerOptions,
+  RestartReason,
+} from "./informer.js";
+export { createLeaderElector } from "./leader.js";
+export type { LeaderElectionOptions, LeaderElector } from "./leader.js";
+export { createEventRecorder, referenceTo } from "./events.js";
+export type { EventRecorder, EventRecorderOptions, EventsApi, EventSpec } from "./events.js";
+export {
+  FIELD_MANAGER,
+  applyObject,
+  createIfAbsent,
+  errorSummary,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  patchStatus,
+  preserveTransitionTimes,
+  statusChanged,
+} from "./apply.js";
+export type { Condition, CustomResourceType, ObservedResource, StatusWithConditions } from "./apply.js";
+export { createControllerMetrics, informerMetrics, observeReconcile, workQueueMetrics } from "./metrics.js";
+export type { ControllerMetrics, ReconcileResult } from "./metrics.js";

@@ -42,6 +42,12 @@ export interface Envtest {
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** Applies crds/*.yaml server-side and waits until each is Established and served. */
   applyCrds(): Promise<void>;
+  /** Stops kube-apiserver alone (etcd and its data stay), as an apiserver outage does. Idempotent. */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again after stopApiserver(): same port, etcd, certificates and keys. */
+  startApiserver(): Promise<void>;
+  /** stopApiserver(), then startApiserver(): clients see the same server, restarted. */
+  restartApiserver(): Promise<void>;
   /** Stops the programs (SIGTERM, then SIGKILL after a grace) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -70,14 +76,25 @@ interface Layout {
   kubectlCache: string;
 }
 
+/** How kube-apiserver was started, to start it again the same way. */
+interface ApiserverLaunch {
+  file: string;
+  args: string[];
+  server: string;
+  token: string;
+  caPath: string;
+}
+
 /** One started environment, as stop() and the exit hook see it. */
 interface Running {
   layout: Layout;
   programs: Program[];
+  apiserver?: ApiserverLaunch;
 }
 
 const HOST = "127.0.0.1";
-const CORE_BINARIES = ["etcd", "kube-apiserver"];
+const APISERVER = "kube-apiserver";
+const CORE_BINARIES = ["etcd", APISERVER];
 const CONTROLLER_MANAGER = "kube-controller-manager";
 const CRD_DIR = fileURLToPath(new URL("../../../crds/", import.meta.url));
 const LOG_KEEP_CHARS = 64_000;
@@ -235,13 +252,11 @@ async function startPrograms(env: Running, ctx: StartContext): Promise<Envtest> 
   const apiPort = await nextFreePort(taken);
   launch(env, "etcd", join(ctx.assets, "etcd"), etcdArgs(layout, etcdPort, peerPort));
   await waitFor(env, `etcd on port ${etcdPort}`, ETCD_READY_MS, () => etcdHealthy(etcdPort));
-  const apiArgs = apiserverArgs(layout, etcdPort, apiPort);
-  launch(env, "kube-apiserver", join(ctx.assets, "kube-apiserver"), apiArgs);
   const server = `https://${HOST}:${apiPort}`;
   const caPath = join(layout.certs, "apiserver.crt");
-  await waitFor(env, `kube-apiserver ${server}/readyz`, APISERVER_READY_MS, () =>
-    apiserverReady(server, token, caPath),
-  );
+  const args = apiserverArgs(layout, etcdPort, apiPort);
+  env.apiserver = { file: join(ctx.assets, APISERVER), args, server, token, caPath };
+  await startApiserver(env);
   await writeFile(layout.kubeconfig, kubeconfigYaml({ server, token, caPath }), { mode: 0o600 });
   if (ctx.withControllerManager) await startControllerManager(env, ctx.assets);
   return makeEnvtest(env, { server, token, caPath, kubectl: ctx.kubectl });
@@ -288,6 +303,28 @@ function apiserverArgs(layout: Layout, etcdPort: number, port: number): string[]
     "--service-cluster-ip-range=10.0.0.0/24",
     "--allow-privileged=true",
   ];
+}
+
+/** Starts kube-apiserver as `env.apiserver` says and waits for its /readyz; a no-op while it runs. */
+async function startApiserver(env: Running): Promise<void> {
+  const spec = env.apiserver;
+  if (!spec) throw new Error("envtest: kube-apiserver was never configured in this environment");
+  if (env.programs.some((p) => p.name === APISERVER && !exited(p))) return;
+  launch(env, APISERVER, spec.file, spec.args);
+  await waitFor(env, `kube-apiserver ${spec.server}/readyz`, APISERVER_READY_MS, () =>
+    apiserverReady(spec.server, spec.token, spec.caPath),
+  );
+}
+
+/**
+ * Stops kube-apiserver (SIGTERM, as a rolling restart does) and forgets it, so that waitFor() does
+ * not take its exit for a crash; etcd and the temp dir stay.
+ */
+async function stopApiserver(env: Running): Promise<void> {
+  for (const program of env.programs.filter((p) => p.name === APISERVER)) {
+    await stopProgram(program);
+    env.programs.splice(env.programs.indexOf(program), 1);
+  }
 }
 
 /** Starts kube-controller-manager as admin and waits for its /healthz. */
@@ -484,6 +521,12 @@ function makeEnvtest(env: Running, endpoint: Endpoint): Envtest {
     dir: layout.dir,
     kubectl,
     applyCrds: () => applyCrds(env, endpoint, kubectl),
+    stopApiserver: () => stopApiserver(env),
+    startApiserver: () => startApiserver(env),
+    restartApiserver: async () => {
+      await stopApiserver(env);
+      await startApiserver(env);
+    },
     stop: () => stopRunning(env),
   };
 }
