@@ -1,4 +1,10 @@
 import { stringify } from "yaml";
+import {
+  LEADER_ELECTION_ROLE,
+  leaderElectionRules,
+  OPERATOR_CLUSTER_ROLE,
+  operatorClusterRules,
+} from "./rbac.js";
 import { crds, type CustomResourceDefinition } from "./v1alpha1/index.js";
 
 /** A file `make generate` writes, its path relative to the repository root. */
@@ -19,10 +25,14 @@ export const crdFileName = (crd: CustomResourceDefinition): string =>
 /**
  * One YAML document with the generated header. Keys are sorted so the output depends only on the
  * schema's content, not on the order its source was written in; lines are never folded so a diff
- * shows whole descriptions and patterns.
+ * shows whole descriptions and patterns; a value used twice is written twice, never as an anchor and
+ * alias, which some Kubernetes tooling does not read.
  */
 export function renderYaml(document: unknown): string {
-  return GENERATED_HEADER + stringify(document, { sortMapEntries: true, lineWidth: 0 });
+  return (
+    GENERATED_HEADER +
+    stringify(document, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })
+  );
 }
 
 /** The CRDs in every CRD folder, and the kustomization that lists the kustomize copies. */
@@ -37,4 +47,33 @@ export function crdManifestFiles(): GeneratedFile[] {
   };
   files.push({ path: "config/crd/kustomization.yaml", content: renderYaml(kustomization) });
   return files;
+}
+
+/** Where the chart keeps the generated rules its RBAC templates include with .Files.Get. */
+export const CHART_FILES_DIRECTORY = "charts/hugr-operator/files";
+
+/**
+ * The operator's RBAC from rbac.ts: the kustomize ClusterRole and leader-election Role (their namespace
+ * comes from the kustomization), and the bare rule lists the Helm chart includes, so that both
+ * installations grant exactly the same.
+ */
+export function rbacManifestFiles(): GeneratedFile[] {
+  const clusterRole = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: OPERATOR_CLUSTER_ROLE },
+    rules: operatorClusterRules,
+  };
+  const leaderElectionRole = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: LEADER_ELECTION_ROLE },
+    rules: leaderElectionRules,
+  };
+  return [
+    { path: "config/rbac/role.yaml", content: renderYaml(clusterRole) },
+    { path: "config/rbac/leader_election_role.yaml", content: renderYaml(leaderElectionRole) },
+    { path: `${CHART_FILES_DIRECTORY}/clusterrole-rules.yaml`, content: renderYaml(operatorClusterRules) },
+    { path: `${CHART_FILES_DIRECTORY}/leader-election-rules.yaml`, content: renderYaml(leaderElectionRules) },
+  ];
 }

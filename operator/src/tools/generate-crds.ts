@@ -2,15 +2,25 @@ import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderCrdDocs } from "../api/docs.js";
-import { CRD_DIRECTORIES, crdManifestFiles, type GeneratedFile } from "../api/manifests.js";
+import {
+  CRD_DIRECTORIES,
+  crdManifestFiles,
+  rbacManifestFiles,
+  type GeneratedFile,
+} from "../api/manifests.js";
 
 /**
  * Writes the CRDs generated from operator/src/api into crds/, config/crd/ and the Helm chart's
- * crds/, and their field reference into docs/crds.md. With --check it writes nothing and exits 1
- * naming every stale file, so CI fails when a schema change was not regenerated.
+ * crds/, their field reference into docs/crds.md, and the operator's RBAC (rbac.ts) into
+ * config/rbac/ and the Helm chart's files/. With --check it writes nothing and exits 1 naming every
+ * stale file, so CI fails when a schema or a rule change was not regenerated.
  */
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const files: GeneratedFile[] = [...crdManifestFiles(), { path: "docs/crds.md", content: renderCrdDocs() }];
+const files: GeneratedFile[] = [
+  ...crdManifestFiles(),
+  ...rbacManifestFiles(),
+  { path: "docs/crds.md", content: renderCrdDocs() },
+];
 
 /** YAML files in the CRD folders that no CRD produces any more (a kind renamed or removed). */
 async function leftovers(): Promise<string[]> {
