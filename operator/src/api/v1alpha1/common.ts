@@ -225,6 +225,9 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];
+  /** Set once deletion was requested (a string as read raw, a Date through client-node's models). */
+  deletionTimestamp?: string | Date;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
 }
 
 /** A custom resource of this group as the apiserver returns it. */

@@ -1,0 +1,2 @@
+export { createClusterReconciler, HUGR_CLUSTER_RESOURCE } from "./reconcile.js";
+export type { ClusterEventRecorder, ClusterReconcilerOptions } from "./reconcile.js";

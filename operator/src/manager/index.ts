@@ -1,0 +1,2 @@
+export { startOperator } from "./start.js";
+export type { RunningOperator } from "./start.js";

@@ -1,0 +1,39 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { GROUP, VERSION } from "../api/v1alpha1/index.js";
+import type { CollectionRef } from "../kube/index.js";
+
+/** The kinds a HugrCluster owns, watched so that drift (an edit, a deletion) is corrected at once. */
+export const OWNED_KINDS: readonly CollectionRef[] = [
+  { apiVersion: "apps/v1", plural: "deployments" },
+  { apiVersion: "v1", plural: "services" },
+  { apiVersion: "v1", plural: "configmaps" },
+  { apiVersion: "v1", plural: "secrets" },
+  { apiVersion: "autoscaling/v2", plural: "horizontalpodautoscalers" },
+  { apiVersion: "policy/v1", plural: "poddisruptionbudgets" },
+];
+
+export const HUGR_CLUSTERS: CollectionRef = { apiVersion: `${GROUP}/${VERSION}`, plural: "hugrclusters" };
+
+/** Only the objects the operator rendered: the label selector keeps the caches small. */
+export const OWNED_SELECTOR = "app.kubernetes.io/managed-by=hugr-operator,app.kubernetes.io/name=hugr-worker";
+
+/** The work-queue key of an object: "namespace/name". */
+export function keyOf(obj: KubernetesObject): string {
+  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+}
+
+/**
+ * The HugrCluster that owns a rendered object, as a work-queue key: its controller owner reference
+ * of kind HugrCluster (the instance label could be copied onto anything; the owner cannot).
+ */
+export function ownerKey(obj: KubernetesObject): string | undefined {
+  const owner = obj.metadata?.ownerReferences?.find(
+    (ref) => ref.controller === true && ref.kind === "HugrCluster" && ref.apiVersion.startsWith(`${GROUP}/`),
+  );
+  return owner ? `${obj.metadata?.namespace ?? ""}/${owner.name}` : undefined;
+}
+
+/** One collection per watched namespace, or one cluster-wide when none is named. */
+export function perNamespace(ref: CollectionRef, namespaces: readonly string[]): CollectionRef[] {
+  return namespaces.length === 0 ? [ref] : namespaces.map((namespace) => ({ ...ref, namespace }));
+}
