@@ -38,11 +38,52 @@ function cluster(name: string): string {
   });
 }
 
-const ready = (operator: RunningProcess): Promise<boolean> =>
-  fetch(`${operator.url}/ready`).then(
-    (r) => r.ok,
-    () => false,
-  );
+/** A Pod standing in for an operator replica (no kubelet runs it): the leader labels its own. */
+async function createReplicaPod(name: string): Promise<void> {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: OPERATOR_NAMESPACE, labels: { "app.kubernetes.io/name": "hugr-operator" } },
+    spec: {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: "operator",
+          image: "ghcr.io/hugr-lab/hugr-operator:0.1.0",
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        },
+      ],
+    },
+  };
+  await kubectlOk(env, ["apply", "--server-side", "-f", "-"], JSON.stringify(pod));
+}
+
+/** Names of the pods the Service would select: those labelled hugr.io/leader=true. */
+async function leaderPods(): Promise<string[]> {
+  const out = await kubectlOk(env, [
+    "get",
+    "pods",
+    "-n",
+    OPERATOR_NAMESPACE,
+    "-l",
+    "hugr.io/leader=true",
+    "-o",
+    "name",
+  ]);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.replace("pod/", ""));
+}
+
+/** True when `identity` holds the Lease and is the only pod labelled leader. */
+async function leads(identity: string): Promise<boolean> {
+  return (await holder()) === identity && JSON.stringify(await leaderPods()) === JSON.stringify([identity]);
+}
+
+/** The status a replica's management API answers (503 UNAVAILABLE on a standby). */
+const managementStatus = (operator: RunningProcess): Promise<number> =>
+  fetch(`${operator.url}/clusters/hugr/before/v1/nodes`).then((r) => r.status);
 
 async function holder(): Promise<string | undefined> {
   const lease = await getJson<V1Lease>(env, ["lease", "hugr-operator", "-n", OPERATOR_NAMESPACE]);
@@ -73,23 +114,17 @@ afterAll(async () => {
 });
 
 describe("operator lifecycle", () => {
-  it("keeps one leader; a standby takes over within the lease time when the leader dies", async () => {
+  it("keeps one leader, labelled on its pod; a standby takes over within the lease time when the leader dies", async () => {
+    await Promise.all(["operator-a", "operator-b"].map(createReplicaPod));
     const first = await startOperatorProcess({ kubeconfigPath, identity: "operator-a" });
     operators.push(first);
-    await eventually(async () => (await holder()) === "operator-a", 10_000, "operator-a to hold the lease");
-    const second = await startOperatorProcess({ kubeconfigPath, identity: "operator-b", noWait: true });
+    await eventually(() => leads("operator-a"), 10_000, "operator-a to lead");
+    const second = await startOperatorProcess({ kubeconfigPath, identity: "operator-b" });
     operators.push(second);
-    await eventually(
-      async () =>
-        await fetch(`${second.url}/health`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      10_000,
-      "operator-b up",
-    );
-    expect(await ready(second)).toBe(false);
-    expect(await ready(first)).toBe(true);
+    // Both are ready (caches synced); only the leader is selected by the Service and serves workers.
+    expect(await leaderPods()).toEqual(["operator-a"]);
+    expect(await managementStatus(second)).toBe(503);
+    expect(await managementStatus(first)).not.toBe(503);
 
     // Only the leader reconciles: the cluster appears, rendered once.
     await kubectlOk(env, ["apply", "--server-side", "-f", "-"], cluster("before"));
@@ -100,10 +135,14 @@ describe("operator lifecycle", () => {
     );
 
     await first.stop("SIGKILL");
-    const tookOverMs = await eventually(() => ready(second), LEASE_DURATION_MS * 3, "operator-b to lead");
-    expect(await holder()).toBe("operator-b");
+    const tookOverMs = await eventually(
+      async () => (await holder()) === "operator-b" && (await leaderPods()).includes("operator-b"),
+      LEASE_DURATION_MS * 3,
+      "operator-b to lead",
+    );
     // A functional bound, not a benchmark: the lease expires, then the next retry acquires it.
     expect(tookOverMs).toBeLessThan(LEASE_DURATION_MS + 4 * RETRY_PERIOD_MS + 3_000);
+    expect(await managementStatus(second)).not.toBe(503);
 
     await kubectlOk(env, ["apply", "--server-side", "-f", "-"], cluster("after"));
     await eventually(
@@ -111,23 +150,20 @@ describe("operator lifecycle", () => {
       30_000,
       "the new leader to reconcile 'after'",
     );
+
+    // The killed pod still carries the label (its unready container is out of the Service). The
+    // kubelet restarts the container: it clears its own stale label and stays a standby.
+    operators.push(await startOperatorProcess({ kubeconfigPath, identity: "operator-a" }));
+    expect(await leaderPods()).toEqual(["operator-b"]);
   });
 
-  it("hands the lease over at once on a graceful stop", async () => {
-    const leader = operators[1]!;
-    const standby = await startOperatorProcess({ kubeconfigPath, identity: "operator-c", noWait: true });
-    operators.push(standby);
-    await eventually(
-      async () =>
-        await fetch(`${standby.url}/health`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      10_000,
-      "operator-c up",
+  it("hands the lease and the label over at once on a graceful stop", async () => {
+    expect(await operators[1]!.stop("SIGTERM")).toBe(0);
+    const tookOverMs = await eventually(
+      () => leads("operator-a"),
+      LEASE_DURATION_MS * 3,
+      "operator-a to lead again",
     );
-    expect(await leader.stop("SIGTERM")).toBe(0);
-    const tookOverMs = await eventually(() => ready(standby), LEASE_DURATION_MS * 3, "operator-c to lead");
     expect(tookOverMs).toBeLessThan(LEASE_DURATION_MS);
   });
 

@@ -101,11 +101,14 @@ describe("operator RBAC", () => {
     }
   });
 
-  it("grants leader election exactly the Lease verbs, only in the namespaced Role", () => {
+  it("grants leader election the Lease verbs and the pod label, only in the namespaced Role", () => {
     expect(leaderElectionRules).toEqual([
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] },
     ]);
-    expect(operatorClusterRules.some((rule) => rule.resources.includes("leases"))).toBe(false);
+    for (const resource of ["leases", "pods"]) {
+      expect(operatorClusterRules.some((rule) => rule.resources.includes(resource))).toBe(false);
+    }
   });
 
   it("allows() needs group, resource and verb in one rule", () => {

@@ -109,10 +109,13 @@ export const operatorClusterRules: readonly PolicyRule[] = [
 
 /**
  * The leader-election Role's rules, in the operator's namespace: a coordination.k8s.io Lease the
- * replicas compete for (get to read the holder, create the first time, update to renew or take over).
+ * replicas compete for (get to read the holder, create the first time, update to renew or take over),
+ * and the replicas' own pods, which the leader labels `hugr.io/leader=true` so that the operator's
+ * Service routes the workers to it (get to find its pod, patch to set or remove the label).
  */
 export const leaderElectionRules: readonly PolicyRule[] = [
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] },
 ];
 
 /** True when one of `rules` allows `verb` on `resource` (e.g. "deployments", "hugrclusters/status") in `apiGroup`. */

@@ -27,6 +27,7 @@ import {
   createManagementMetrics,
   type ProbeResult,
 } from "../management/index.js";
+import { createLeaderPodLabel } from "./leader-pod.js";
 import { createRelevantChangeFilter } from "./predicates.js";
 import { HUGR_CLUSTERS, keyOf, OWNED_KINDS, OWNED_SELECTOR, ownerKey, perNamespace } from "./watches.js";
 
@@ -42,12 +43,15 @@ export interface RunningOperator {
 const CONTROLLER = "hugrcluster";
 /** How long open requests (fan-outs among them) get to finish on shutdown. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** Pause between attempts to label the leader's pod (the Service has no endpoint until it is). */
+const LABEL_RETRY_MS = 2_000;
 
 /**
  * Starts the operator: the management API for every HugrCluster's workers, informers on the
  * HugrClusters and what they own, and, while this replica holds the Lease, the reconcile workers.
  * Caches run on every replica, so a standby that takes over starts with them warm; only the
- * leader reconciles and serves workers (its /ready is the only one that answers 200).
+ * leader reconciles and serves workers (its pod carries LEADER_LABEL, which the Service selects;
+ * a standby answers the management API with 503 UNAVAILABLE).
  */
 export async function startOperator(
   config: OperatorConfig,
@@ -79,6 +83,17 @@ export async function startOperator(
 
   const watches = startWatches({ config, kubeConfig, logger, queue, metrics: controllerMetrics });
   const informers = [...watches.clusters, ...watches.owned];
+  let synced = false;
+  const allSynced = Promise.all(informers.map((i) => i.informer.synced())).then(() => {
+    synced = true;
+  });
+  // A container restarted in the same pod must not keep the label of a leadership it lost.
+  const leaderPod = createLeaderPodLabel(
+    clients.core,
+    { namespace: config.namespace, name: config.identity },
+    logger,
+  );
+  await leaderPod.mark(false);
   let leading = !config.leaderElection.enabled;
   let closing = false;
   let workers: Promise<void> | undefined;
@@ -88,7 +103,8 @@ export async function startOperator(
     controllerMetrics.leader.set(1);
     runtimes.setServing(true);
     logger.info({ identity: config.identity }, "leading: reconciling and serving the management API");
-    workers = Promise.all(informers.map((i) => i.informer.synced()))
+    void labelAsLeader();
+    workers = allSynced
       .then(() => {
         for (const { informer } of watches.clusters) {
           for (const cluster of informer.list()) queue.add(keyOf(cluster));
@@ -119,6 +135,12 @@ export async function startOperator(
       })
     : undefined;
 
+  async function labelAsLeader(): Promise<void> {
+    while (leading && !closing && !(await leaderPod.mark(true))) {
+      await new Promise((resolve) => setTimeout(resolve, LABEL_RETRY_MS));
+    }
+  }
+
   function timed(run: typeof reconcile): typeof reconcile {
     return async (key) => {
       const started = performance.now();
@@ -141,8 +163,10 @@ export async function startOperator(
         ? { ok: true }
         : { ok: false, reason: `watches failing: ${unhealthy.join(", ")}` };
     },
+    // Every replica with synced caches is ready (standbys too, so rollouts and PDBs work); the
+    // Service selects the leader by its pod label.
     ready: (): ProbeResult =>
-      leading ? { ok: true } : { ok: false, reason: "standby: another replica leads" },
+      synced && !closing ? { ok: true } : { ok: false, reason: "caches are not synced yet" },
   };
   const app = createManagementApp({ clusters: runtimes, layout: "multi", logger, metrics, probes });
   const server = await listen(app.fetch, config.bind);
@@ -167,6 +191,7 @@ export async function startOperator(
       queue.shutDown();
       await workers;
       await server.close(CLOSE_TIMEOUT_MS);
+      if (leading) await leaderPod.mark(false);
       await elector?.release();
       await Promise.all(informers.map((i) => i.informer.stop()));
       await runtimes.closeAll();
