@@ -1,5 +1,5 @@
 import { listen, type Logger } from "@hugr/common";
-import type { KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import type { OperatorConfig } from "../config/index.js";
 import { createClusterReconciler, type ClusterEventRecorder } from "../controllers/cluster/index.js";
 import {
@@ -7,20 +7,17 @@ import {
   createControllerMetrics,
   createEventRecorder,
   createKubeClients,
-  createLeaderElector,
   informerMetrics,
   observeReconcile,
   referenceTo,
   runWorkers,
   startInformer,
-  WorkQueue,
-  workQueueMetrics,
   type ChangeType,
   type CollectionRef,
+  type ControllerMetrics,
   type Informer,
-  type LeaderElector,
+  type ReconcileOutcome,
 } from "../kube/index.js";
-import type { KubeConfig } from "@kubernetes/client-node";
 import {
   createClusterRuntimes,
   createManagementApp,
@@ -28,6 +25,7 @@ import {
   type ProbeResult,
 } from "../management/index.js";
 import { createLeaderPodLabel } from "./leader-pod.js";
+import { createLeadership, type Leadership } from "./leadership.js";
 import { createRelevantChangeFilter } from "./predicates.js";
 import { HUGR_CLUSTERS, keyOf, OWNED_KINDS, OWNED_SELECTOR, ownerKey, perNamespace } from "./watches.js";
 
@@ -61,32 +59,6 @@ export async function startOperator(
   const clients = createKubeClients(kubeConfig);
   const metrics = createManagementMetrics();
   const controllerMetrics = createControllerMetrics(metrics.registry);
-  const queue = new WorkQueue({ metrics: workQueueMetrics(controllerMetrics, CONTROLLER) });
-  const runtimes = createClusterRuntimes({
-    timeoutMs: config.timeoutMs,
-    checkIntervalMs: config.checkIntervalMs,
-    removeAfterMs: config.removeAfterMs,
-    logger,
-    metrics,
-    onNodesChanged: (id) => queue.add(id),
-  });
-  const events = createEventRecorder({ api: clients.events, identity: config.identity, logger });
-  const recordEvent: ClusterEventRecorder = (cluster, event) =>
-    void events.record(referenceTo(cluster as KubernetesObject), event);
-  const reconcile = createClusterReconciler({
-    clients,
-    runtimes,
-    managementUrl: config.managementUrl,
-    recordEvent,
-    logger,
-  });
-
-  const watches = startWatches({ config, kubeConfig, logger, queue, metrics: controllerMetrics });
-  const informers = [...watches.clusters, ...watches.owned];
-  let synced = false;
-  const allSynced = Promise.all(informers.map((i) => i.informer.synced())).then(() => {
-    synced = true;
-  });
   // A container restarted in the same pod must not keep the label of a leadership it lost.
   const leaderPod = createLeaderPodLabel(
     clients.core,
@@ -94,66 +66,62 @@ export async function startOperator(
     logger,
   );
   await leaderPod.mark(false);
-  let leading = !config.leaderElection.enabled;
   let closing = false;
-  let workers: Promise<void> | undefined;
+  // Informers and cluster coordinations enqueue through the current term (called only once it exists).
+  const enqueue = (key: string): void => leadership.enqueue(key);
+  const runtimes = createClusterRuntimes({
+    timeoutMs: config.timeoutMs,
+    checkIntervalMs: config.checkIntervalMs,
+    removeAfterMs: config.removeAfterMs,
+    logger,
+    metrics,
+    onNodesChanged: enqueue,
+  });
+  const events = createEventRecorder({ api: clients.events, identity: config.identity, logger });
+  const recordEvent: ClusterEventRecorder = (cluster, event) =>
+    void events.record(referenceTo(cluster as KubernetesObject), event);
+  const reconcile = timed(
+    createClusterReconciler({ clients, runtimes, managementUrl: config.managementUrl, recordEvent, logger }),
+    controllerMetrics,
+  );
 
-  const startLeading = (): void => {
-    leading = true;
-    controllerMetrics.leader.set(1);
-    runtimes.setServing(true);
-    logger.info({ identity: config.identity }, "leading: reconciling and serving the management API");
-    void labelAsLeader();
-    workers = allSynced
-      .then(() => {
-        for (const { informer } of watches.clusters) {
-          for (const cluster of informer.list()) queue.add(keyOf(cluster));
-        }
-        return runWorkers(queue, config.maxConcurrentReconciles, timed(reconcile), (key, error) => {
-          logger.error({ cluster: key, err: error }, "reconcile failed; retrying with backoff");
-        });
-      })
-      .catch((error: unknown) => logger.error({ err: error }, "reconcile workers stopped"));
-  };
+  const leadership: Leadership = createLeadership({
+    coordination: clients.coordination,
+    config,
+    logger,
+    metrics: controllerMetrics,
+    controller: CONTROLLER,
+    async lead(queue) {
+      await allSynced;
+      for (const { informer } of watches.clusters) {
+        for (const cluster of informer.list()) queue.add(keyOf(cluster));
+      }
+      await runWorkers(queue, config.maxConcurrentReconciles, reconcile, (key, error) => {
+        logger.error({ cluster: key, err: error }, "reconcile failed; retrying with backoff");
+      });
+    },
+    onStarted() {
+      runtimes.setServing(true);
+      void labelAsLeader();
+    },
+    async onStopped() {
+      runtimes.setServing(false);
+      await runtimes.closeAll();
+      await leaderPod.mark(false);
+    },
+  });
 
-  const elector: LeaderElector | undefined = config.leaderElection.enabled
-    ? createLeaderElector(clients.coordination, {
-        namespace: config.namespace,
-        name: config.leaderElection.leaseName,
-        identity: config.identity,
-        leaseDurationMs: config.leaderElection.leaseDurationMs,
-        renewDeadlineMs: config.leaderElection.renewDeadlineMs,
-        retryPeriodMs: config.leaderElection.retryPeriodMs,
-        onStartedLeading: startLeading,
-        onStoppedLeading: () => {
-          if (closing) return; // release() on shutdown ends leadership on purpose
-          // As controller-runtime does: a replica that lost the Lease exits, and comes back as a standby.
-          logger.fatal("lost the leader election lease: exiting so that only one replica reconciles");
-          process.exit(1);
-        },
-        logger,
-      })
-    : undefined;
+  const watches = startWatches({ config, kubeConfig, logger, enqueue, metrics: controllerMetrics });
+  const informers = [...watches.clusters, ...watches.owned];
+  let synced = false;
+  const allSynced = Promise.all(informers.map((i) => i.informer.synced())).then(() => {
+    synced = true;
+  });
 
   async function labelAsLeader(): Promise<void> {
-    while (leading && !closing && !(await leaderPod.mark(true))) {
+    while (leadership.isLeading() && !closing && !(await leaderPod.mark(true))) {
       await new Promise((resolve) => setTimeout(resolve, LABEL_RETRY_MS));
     }
-  }
-
-  function timed(run: typeof reconcile): typeof reconcile {
-    return async (key) => {
-      const started = performance.now();
-      try {
-        const outcome = await run(key);
-        const result = outcome?.requeueAfterMs === undefined ? "success" : "requeue";
-        observeReconcile(controllerMetrics, CONTROLLER, result, (performance.now() - started) / 1000);
-        return outcome;
-      } catch (error) {
-        observeReconcile(controllerMetrics, CONTROLLER, "error", (performance.now() - started) / 1000);
-        throw error;
-      }
-    };
   }
 
   const probes = {
@@ -170,8 +138,7 @@ export async function startOperator(
   };
   const app = createManagementApp({ clusters: runtimes, layout: "multi", logger, metrics, probes });
   const server = await listen(app.fetch, config.bind);
-  if (elector) elector.start();
-  else startLeading();
+  leadership.start();
   logger.info(
     {
       address: server.address,
@@ -185,18 +152,39 @@ export async function startOperator(
   return {
     url: server.url,
     port: server.port,
-    isLeader: () => leading,
+    isLeader: () => leadership.isLeading() ?? false,
     async close() {
       closing = true;
-      queue.shutDown();
-      await workers;
+      // Open requests (fan-outs among them) finish first, then the term ends and the Lease goes.
       await server.close(CLOSE_TIMEOUT_MS);
-      if (leading) await leaderPod.mark(false);
-      await elector?.release();
+      await leadership.stop();
       await Promise.all(informers.map((i) => i.informer.stop()));
-      await runtimes.closeAll();
       logger.info("operator stopped");
     },
+  };
+}
+
+/** Counts each reconcile's outcome and duration. */
+function timed(
+  run: (key: string) => Promise<ReconcileOutcome | void>,
+  metrics: ControllerMetrics,
+): (key: string) => Promise<ReconcileOutcome | void> {
+  return async (key) => {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const outcome = await run(key);
+      observeReconcile(
+        metrics,
+        CONTROLLER,
+        outcome?.requeueAfterMs === undefined ? "success" : "requeue",
+        seconds(),
+      );
+      return outcome;
+    } catch (error) {
+      observeReconcile(metrics, CONTROLLER, "error", seconds());
+      throw error;
+    }
   };
 }
 
@@ -204,8 +192,8 @@ interface WatchOptions {
   config: OperatorConfig;
   kubeConfig: KubeConfig;
   logger: Logger;
-  queue: WorkQueue;
-  metrics: ReturnType<typeof createControllerMetrics>;
+  enqueue: (key: string) => void;
+  metrics: ControllerMetrics;
 }
 
 interface NamedInformer {
@@ -215,17 +203,17 @@ interface NamedInformer {
 
 /** The HugrCluster informers (startLeading lists them) and those of every owned kind. */
 function startWatches(options: WatchOptions): { clusters: NamedInformer[]; owned: NamedInformer[] } {
-  const { config, queue } = options;
+  const { config, enqueue } = options;
   const relevant = createRelevantChangeFilter();
   const clusters = perNamespace(HUGR_CLUSTERS, config.watchNamespaces).map((ref) =>
     watch(options, ref, undefined, (obj, change) => {
-      if (relevant(obj, change)) queue.add(keyOf(obj));
+      if (relevant(obj, change)) enqueue(keyOf(obj));
     }),
   );
   const owned = OWNED_KINDS.flatMap((kind) => perNamespace(kind, config.watchNamespaces)).map((ref) =>
     watch(options, ref, OWNED_SELECTOR, (obj) => {
       const key = ownerKey(obj);
-      if (key !== undefined) queue.add(key);
+      if (key !== undefined) enqueue(key);
     }),
   );
   return { clusters, owned };
