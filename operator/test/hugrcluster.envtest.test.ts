@@ -155,12 +155,11 @@ describe("a HugrCluster", () => {
     );
     expect(hc.status?.selector).toBe("app.kubernetes.io/instance=demo,app.kubernetes.io/name=hugr-worker");
     const service = await get<V1Service>(["service", "demo", "-n", "team-a"]);
-    expect(service?.spec?.type).toBe("ClusterIP");
-    expect(service?.spec?.ports?.[0]?.port).toBe(15000);
+    expect(service?.spec).toMatchObject({ type: "ClusterIP", ports: [{ name: "http", port: 15000 }] });
     const headless = await get<V1Service>(["service", "demo-headless", "-n", "team-a"]);
-    expect(headless?.spec?.clusterIP).toBe("None");
+    expect(headless?.spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
     const pdb = await get<V1PodDisruptionBudget>(["pdb", "demo", "-n", "team-a"]);
-    expect(pdb?.spec?.maxUnavailable).toBe(1);
+    expect(pdb?.spec).toMatchObject({ maxUnavailable: 1 });
     expect(await get<V2HorizontalPodAutoscaler>(["hpa", "demo", "-n", "team-a"])).toBeUndefined();
 
     const owner = { apiVersion: "hugr.io/v1alpha1", kind: "HugrCluster", name: "demo", uid: hc.metadata.uid };
@@ -374,21 +373,41 @@ describe("a HugrCluster", () => {
     expect(await get<V1Deployment>(["deployment", "late", "-n", "team-c"])).toBeUndefined();
     expect(await kubectlOk(env, ["get", "events", "-n", "team-c"])).toContain("SecretNotFound");
 
-    await kubectlOk(env, [
-      "create",
-      "secret",
-      "generic",
-      "late-db",
-      "-n",
-      "team-c",
-      `--from-literal=url=${pg.url}`,
-    ]);
-    await waitFor("the Deployment", () => get<V1Deployment>(["deployment", "late", "-n", "team-c"]));
+    // Labelled hugr.io/reload=true, so its creation wakes the reconciler at once (no 15 s retry).
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "late-db", namespace: "team-c", labels: { "hugr.io/reload": "true" } },
+      stringData: { url: pg.url },
+    };
+    await kubectlOk(env, ["apply", "--server-side", "-f", "-"], JSON.stringify(secret));
+    await eventually(
+      async () => (await get<V1Deployment>(["deployment", "late", "-n", "team-c"])) !== undefined,
+      10_000,
+      "the Deployment, soon after the Secret appeared",
+    );
     await waitFor(
       "Degraded False",
       () => get<HugrCluster>(["hugrcluster", "late", "-n", "team-c"]),
       (o) => condition(o, "Degraded")?.status === "False",
     );
+  });
+
+  it("rolls the workers when a referenced Secret labelled hugr.io/reload changes", async () => {
+    const checksum = async (): Promise<string | undefined> =>
+      (await get<V1Deployment>(["deployment", "demo", "-n", "team-a"]))?.spec?.template.metadata
+        ?.annotations?.["hugr.io/config-checksum"];
+    await kubectlOk(env, ["label", "secret", "hugr-db", "-n", "team-a", "hugr.io/reload=true"]);
+    const before = await checksum();
+    const rotated = `${pg.url}?application_name=rotated`;
+    const patch = JSON.stringify({ stringData: { url: rotated } });
+    await kubectlOk(env, ["patch", "secret", "hugr-db", "-n", "team-a", "--type=merge", "-p", patch]);
+    await eventually(
+      async () => (await secretData(env, "team-a", "demo-worker"))["CORE_DB_PATH"] === rotated,
+      10_000,
+      "the rotated URL in the worker Secret",
+    );
+    expect(await checksum()).not.toBe(before);
   });
 
   it("keeps two clusters in two namespaces apart: own secret, own nodes", async () => {

@@ -1,5 +1,6 @@
 import { listen, type Logger } from "@hugr/common";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { HugrCluster } from "../api/v1alpha1/index.js";
 import type { OperatorConfig } from "../config/index.js";
 import { createClusterReconciler, type ClusterEventRecorder } from "../controllers/cluster/index.js";
 import {
@@ -27,7 +28,17 @@ import {
 import { createLeaderPodLabel } from "./leader-pod.js";
 import { createLeadership, type Leadership } from "./leadership.js";
 import { createRelevantChangeFilter } from "./predicates.js";
-import { HUGR_CLUSTERS, keyOf, OWNED_KINDS, OWNED_SELECTOR, ownerKey, perNamespace } from "./watches.js";
+import {
+  clustersReferencing,
+  HUGR_CLUSTERS,
+  keyOf,
+  OWNED_KINDS,
+  OWNED_SELECTOR,
+  ownerKey,
+  perNamespace,
+  RELOAD_SELECTOR,
+  SECRETS,
+} from "./watches.js";
 
 export interface RunningOperator {
   /** Base URL of the management API, e.g. http://127.0.0.1:14000 */
@@ -201,31 +212,48 @@ interface NamedInformer {
   informer: Informer<KubernetesObject>;
 }
 
-/** The HugrCluster informers (startLeading lists them) and those of every owned kind. */
+/**
+ * The informers: HugrClusters (each term lists them), every kind a HugrCluster owns (drift is
+ * corrected at once), and referenced Secrets that carry the reload label.
+ */
 function startWatches(options: WatchOptions): { clusters: NamedInformer[]; owned: NamedInformer[] } {
   const { config, enqueue } = options;
+  const each = (ref: CollectionRef): CollectionRef[] => perNamespace(ref, config.watchNamespaces);
   const relevant = createRelevantChangeFilter();
-  const clusters = perNamespace(HUGR_CLUSTERS, config.watchNamespaces).map((ref) =>
-    watch(options, ref, undefined, (obj, change) => {
+  const clusters = each(HUGR_CLUSTERS).map((ref) =>
+    watch(options, { ref }, (obj, change) => {
       if (relevant(obj, change)) enqueue(keyOf(obj));
     }),
   );
-  const owned = OWNED_KINDS.flatMap((kind) => perNamespace(kind, config.watchNamespaces)).map((ref) =>
-    watch(options, ref, OWNED_SELECTOR, (obj) => {
+  const owned = OWNED_KINDS.flatMap(each).map((ref) =>
+    watch(options, { ref, labelSelector: OWNED_SELECTOR }, (obj) => {
       const key = ownerKey(obj);
       if (key !== undefined) enqueue(key);
     }),
   );
-  return { clusters, owned };
+  const reloads = each(SECRETS).map((ref) =>
+    watch(options, { ref, labelSelector: RELOAD_SELECTOR, role: "reload" }, (secret) => {
+      const known = clusters.flatMap(({ informer }) => informer.list() as HugrCluster[]);
+      for (const key of clustersReferencing(secret, known)) enqueue(key);
+    }),
+  );
+  return { clusters, owned: [...owned, ...reloads] };
+}
+
+interface WatchTarget {
+  ref: CollectionRef;
+  labelSelector?: string;
+  /** Tells two watches of one kind apart in logs and metrics. */
+  role?: string;
 }
 
 function watch(
   options: WatchOptions,
-  ref: CollectionRef,
-  labelSelector: string | undefined,
+  target: WatchTarget,
   onChange: (obj: KubernetesObject, change: ChangeType) => void,
 ): NamedInformer {
-  const name = ref.namespace ? `${ref.plural}/${ref.namespace}` : ref.plural;
+  const { ref, labelSelector, role } = target;
+  const name = [ref.plural, ref.namespace, role].filter(Boolean).join("/");
   const informer = startInformer<KubernetesObject>({
     kubeConfig: options.kubeConfig,
     path: collectionPath(ref),

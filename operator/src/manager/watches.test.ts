@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRelevantChangeFilter } from "./predicates.js";
-import { ownerKey, perNamespace } from "./watches.js";
+import { clustersReferencing, ownerKey, perNamespace } from "./watches.js";
 
 const owned = (ownerReferences: unknown[]) =>
   ({ metadata: { namespace: "hugr", name: "demo-worker", ownerReferences } }) as never;
@@ -55,5 +55,21 @@ describe("createRelevantChangeFilter", () => {
     ).toBe(true);
     expect(relevant(cluster(2), "resync")).toBe(true);
     expect(relevant(cluster(2), "delete")).toBe(true);
+  });
+});
+
+describe("clustersReferencing", () => {
+  const cluster = (namespace: string, name: string, dbSecret: string) =>
+    ({
+      metadata: { namespace, name },
+      spec: { image: "x", coreDB: { urlSecretRef: { name: dbSecret, key: "url" } } },
+    }) as never;
+  const secret = (namespace: string, name: string) => ({ metadata: { namespace, name } }) as never;
+
+  it("finds the clusters of the Secret's namespace that reference it", () => {
+    const clusters = [cluster("a", "one", "db"), cluster("a", "two", "other"), cluster("b", "three", "db")];
+    expect(clustersReferencing(secret("a", "db"), clusters)).toEqual(["a/one"]);
+    expect(clustersReferencing(secret("a", "one-cluster-secret"), clusters)).toEqual(["a/one"]);
+    expect(clustersReferencing(secret("c", "db"), clusters)).toEqual([]);
   });
 });

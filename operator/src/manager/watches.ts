@@ -1,5 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { GROUP, VERSION } from "../api/v1alpha1/index.js";
+import { GROUP, VERSION, type HugrCluster } from "../api/v1alpha1/index.js";
+import { referencedSecretNames } from "../controllers/cluster/index.js";
 import type { CollectionRef } from "../kube/index.js";
 
 /** The kinds a HugrCluster owns, watched so that drift (an edit, a deletion) is corrected at once. */
@@ -13,6 +14,16 @@ export const OWNED_KINDS: readonly CollectionRef[] = [
 ];
 
 export const HUGR_CLUSTERS: CollectionRef = { apiVersion: `${GROUP}/${VERSION}`, plural: "hugrclusters" };
+
+/**
+ * Secrets with this label are watched, and a change re-reconciles every HugrCluster that references
+ * them (a rotated core database password reaches the workers at once). Label the Secrets you
+ * reference; others are re-read at every resync. Watching all Secrets would cache every Secret of the
+ * cluster in the operator's memory. (CloudNativePG asks the same with its cnpg.io/reload label.)
+ */
+export const RELOAD_LABEL = "hugr.io/reload";
+export const RELOAD_SELECTOR = `${RELOAD_LABEL}=true`;
+export const SECRETS: CollectionRef = { apiVersion: "v1", plural: "secrets" };
 
 /** Only the objects the operator rendered: the label selector keeps the caches small. */
 export const OWNED_SELECTOR = "app.kubernetes.io/managed-by=hugr-operator,app.kubernetes.io/name=hugr-worker";
@@ -36,4 +47,13 @@ export function ownerKey(obj: KubernetesObject): string | undefined {
 /** One collection per watched namespace, or one cluster-wide when none is named. */
 export function perNamespace(ref: CollectionRef, namespaces: readonly string[]): CollectionRef[] {
   return namespaces.length === 0 ? [ref] : namespaces.map((namespace) => ({ ...ref, namespace }));
+}
+
+/** The keys of the HugrClusters, among `clusters`, that reference the Secret `secret`. */
+export function clustersReferencing(secret: KubernetesObject, clusters: readonly HugrCluster[]): string[] {
+  const namespace = secret.metadata?.namespace;
+  const name = secret.metadata?.name ?? "";
+  return clusters
+    .filter((c) => c.metadata.namespace === namespace && referencedSecretNames(c).includes(name))
+    .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
 }
