@@ -267,11 +267,19 @@ const EnvVarSchema = Type.Object(
     ),
   },
   {
-    description: "One environment variable.",
-    ...cel({
-      rule: "!(has(self.value) && has(self.valueFrom))",
-      message: "env: set value or valueFrom, not both",
-    }),
+    description:
+      "One environment variable. CLUSTER_SECRET, CLUSTER_MANAGEMENT_URL and CORE_DB_PATH are set by the operator from the spec and cannot be overridden here.",
+    ...cel(
+      {
+        rule: "!(has(self.value) && has(self.valueFrom))",
+        message: "env: set value or valueFrom, not both",
+      },
+      {
+        rule: "!(self.name in ['CLUSTER_SECRET', 'CLUSTER_MANAGEMENT_URL', 'CORE_DB_PATH'])",
+        message:
+          "env: CLUSTER_SECRET, CLUSTER_MANAGEMENT_URL and CORE_DB_PATH are set by the operator (use clusterSecretRef and coreDB.urlSecretRef)",
+      },
+    ),
   },
 );
 

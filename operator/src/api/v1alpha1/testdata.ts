@@ -232,6 +232,15 @@ export const invalidCases: readonly InvalidCase[] = [
     message: "env: set value or valueFrom, not both",
   },
   {
+    title: "environment variable the operator owns",
+    kind: "HugrCluster",
+    spec: { ...cluster, env: [{ name: "CORE_DB_PATH", value: "postgres://elsewhere/hugr" }] },
+    by: "cel",
+    field: "spec.env[0]",
+    message:
+      "env: CLUSTER_SECRET, CLUSTER_MANAGEMENT_URL and CORE_DB_PATH are set by the operator (use clusterSecretRef and coreDB.urlSecretRef)",
+  },
+  {
     title: "OIDC issuer without client id",
     kind: "HugrCluster",
     spec: { ...cluster, auth: { oidc: { issuer: "https://idp.example.com" } } },
