@@ -60,41 +60,8 @@ envtest: ## etcd, kube-apiserver, kube-controller-manager for the real-apiserver
 helm: ## the helm command for the chart checks (HELM, else built once from the Go module proxy); prints its folder
 	@bash hack/helm.sh
 
-CHART := charts/hugr-operator
-# Reads a multi-document YAML stream on stdin: at least one document, each with apiVersion, kind, metadata.name.
-CHECK_MANIFESTS := node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { \
-  const docs = require("yaml").parseAllDocuments(s).filter((d) => d.contents !== null); \
-  if (docs.length === 0) throw new Error("no manifests"); \
-  for (const d of docs) { if (d.errors.length > 0) throw d.errors[0]; const o = d.toJS(); \
-    if (!o.apiVersion || !o.kind || !o.metadata?.name) throw new Error("incomplete object: " + JSON.stringify(o)); } \
-  console.log("    " + docs.length + " objects: " + docs.map((d) => d.get("kind")).join(" ")); })'
-
 chart-lint: ## helm lint --strict and helm template of the chart (defaults and ci/*.yaml); kubectl kustomize of config/
-	@set -eu; \
-	helm_dir="$$(bash hack/helm.sh)"; helm="$${HELM:-$$helm_dir/helm}"; \
-	if [ -n "$${KUBEBUILDER_ASSETS:-}" ] && [ -x "$$KUBEBUILDER_ASSETS/kubectl" ]; then kubectl="$$KUBEBUILDER_ASSETS/kubectl"; \
-	elif command -v kubectl >/dev/null 2>&1; then kubectl="$$(command -v kubectl)"; \
-	else kubectl="$$(bash hack/envtest.sh)/kubectl"; fi; \
-	out="$$(mktemp)"; trap 'rm -f "$$out"' EXIT; \
-	echo "==> helm lint --strict $(CHART) (helm $$("$$helm" version --template '{{ .Version }}'))"; \
-	"$$helm" lint --strict $(CHART); \
-	for values in $(CHART)/ci/*.yaml; do \
-	  echo "==> helm lint --strict and helm template with $$values"; \
-	  "$$helm" lint --strict $(CHART) --namespace hugr-system -f "$$values"; \
-	  "$$helm" template hugr-operator $(CHART) --namespace hugr-system -f "$$values" >"$$out"; \
-	  $(CHECK_MANIFESTS) <"$$out"; \
-	done; \
-	echo "==> helm template rejects a value outside values.schema.json, and replicas without leader election"; \
-	if "$$helm" template $(CHART) --set unknownValue=1 >/dev/null 2>&1; then \
-	  echo "error: helm template accepted a value that values.schema.json does not declare" >&2; exit 1; fi; \
-	if "$$helm" template $(CHART) --set operator.leaderElection.enabled=false >/dev/null 2>&1; then \
-	  echo "error: helm template accepted 2 replicas without leader election" >&2; exit 1; fi; \
-	"$$helm" template $(CHART) --set operator.leaderElection.enabled=false,replicaCount=1 >/dev/null; \
-	for dir in config/default config/samples; do \
-	  echo "==> kubectl kustomize $$dir ($$kubectl)"; \
-	  "$$kubectl" kustomize "$$dir" >"$$out"; \
-	  $(CHECK_MANIFESTS) <"$$out"; \
-	done
+	@bash hack/chart-lint.sh
 
 clean:
 	rm -rf protocol/dist coredb/dist common/dist worker/dist */tsconfig.tsbuildinfo
