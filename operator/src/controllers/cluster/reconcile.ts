@@ -39,7 +39,7 @@ export const HUGR_CLUSTER_RESOURCE = {
   plural: "hugrclusters",
 };
 
-/** How long to wait before looking again at a cluster whose Secrets are missing (they are not watched). */
+/** How long to wait before looking again at a cluster whose Secrets are missing (unlabelled Secrets are not watched). */
 const MISSING_SECRET_RETRY_MS = 15_000;
 
 /** Records an Event about a HugrCluster (kube/events.ts); never throws. */

@@ -2,10 +2,7 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import type { NodeInfo } from "@hugr/protocol";
 import type { Condition, HugrCluster, HugrClusterStatus } from "../../api/v1alpha1/index.js";
 import type { ClusterReason, ConditionUpdate } from "./conditions.js";
-import { selectorString } from "./specs/index.js";
-
-/** The spec's default worker count (the CRD's default; also used when the field is missing). */
-export const DEFAULT_REPLICAS = 2;
+import { DEFAULT_REPLICAS, selectorString } from "./specs/index.js";
 
 /** Why the cluster cannot be fully reconciled, when it cannot. */
 export interface ClusterProblem {

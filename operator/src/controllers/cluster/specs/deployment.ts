@@ -28,7 +28,7 @@ import { ownedMetadata } from "./owner.js";
  */
 
 /** spec.replicas' default in the CRD, for a HugrCluster the apiserver has not defaulted. */
-const DEFAULT_REPLICAS = 2;
+export const DEFAULT_REPLICAS = 2;
 /** Seconds the pod keeps serving after it is marked for deletion, while the Services drop it. */
 const PRE_STOP_SLEEP_SECONDS = 5;
 /** preStop sleep plus the worker's deregistration and drain of in-flight requests. */
@@ -42,9 +42,7 @@ type Spec = HugrClusterSpec;
 
 /**
  * `replicas` is left out while autoscaling is enabled: with server-side apply, the field then
- * belongs to the HPA alone. Caveat for the applier: when the operator was the field's only owner,
- * the first apply without it resets replicas to the default 1 until the HPA syncs; hand the field to
- * another field manager (an apply of just the current replicas) before that first apply.
+ * belongs to the HPA alone (the reconciler hands the current value over first: ../scale.ts).
  * The rollout never takes a worker down before its replacement is ready.
  */
 export function buildDeployment(cluster: HugrCluster, checksum: string): V1Deployment {

@@ -7,7 +7,7 @@ export {
   generateClusterSecretValue,
 } from "./config.js";
 export type { WorkerInputs } from "./config.js";
-export { buildDeployment } from "./deployment.js";
+export { buildDeployment, DEFAULT_REPLICAS } from "./deployment.js";
 export { buildHpa } from "./hpa.js";
 export {
   CLUSTER_SECRET_KEY,
