@@ -7,6 +7,7 @@ describe("specs public surface", () => {
     expect(Object.keys(specs).sort()).toEqual([
       "CLUSTER_SECRET_KEY",
       "CONFIG_CHECKSUM_ANNOTATION",
+      "DEFAULT_REPLICAS",
       "LABEL_NAME",
       "WORKER_PORT",
       "buildClusterSecret",
