@@ -174,22 +174,72 @@ export async function insertDataSource(db: CoreDb, input: DataSourceInput): Prom
   });
 }
 
+/**
+ * Creates or replaces a data source by name, its catalogs included, in one transaction: what a
+ * HugrDataSource says, as the operator's reconcile writes it. Catalogs it no longer lists are
+ * unlinked (and deleted when no data source uses them); a catalog of the same name is updated to
+ * the given definition.
+ */
+export async function putDataSource(db: CoreDb, input: DataSourceInput): Promise<DataSource> {
+  assertWritable(db);
+  validateDataSource(input);
+  const catalogs = input.catalogs ?? [];
+  catalogs.forEach(validateCatalog);
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO data_sources (name, type, prefix, description, path, as_module, self_defined, read_only, disabled)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, prefix = EXCLUDED.prefix,
+         description = EXCLUDED.description, path = EXCLUDED.path, as_module = EXCLUDED.as_module,
+         self_defined = EXCLUDED.self_defined, read_only = EXCLUDED.read_only, disabled = EXCLUDED.disabled`,
+      rowValues(input),
+    );
+    await tx.query("DELETE FROM data_source_catalogs WHERE data_source_name = $1", [input.name]);
+    for (const catalog of catalogs) {
+      await tx.query(
+        `INSERT INTO catalog_sources (name, type, description, path) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, description = EXCLUDED.description,
+           path = EXCLUDED.path`,
+        [catalog.name, catalog.type, catalog.description ?? "", catalog.path],
+      );
+      await tx.query("INSERT INTO data_source_catalogs (data_source_name, catalog_name) VALUES ($1, $2)", [
+        input.name,
+        catalog.name,
+      ]);
+    }
+    await deleteOrphanCatalogs(tx);
+    const stored = await getDataSource(tx, input.name);
+    if (!stored) throw new Error(`while writing data source '${input.name}': the row vanished`);
+    return stored;
+  });
+}
+
+function rowValues(input: DataSourceInput): unknown[] {
+  return [
+    input.name,
+    input.type,
+    input.prefix ?? "",
+    input.description ?? "",
+    input.path,
+    input.as_module ?? false,
+    input.self_defined ?? false,
+    input.read_only ?? false,
+    input.disabled ?? false,
+  ];
+}
+
+async function deleteOrphanCatalogs(tx: SqlExecutor): Promise<void> {
+  await tx.query(
+    "DELETE FROM catalog_sources c WHERE NOT EXISTS (SELECT 1 FROM data_source_catalogs l WHERE l.catalog_name = c.name)",
+  );
+}
+
 async function insertRow(tx: SqlExecutor, input: DataSourceInput): Promise<void> {
   try {
     await tx.query(
       `INSERT INTO data_sources (name, type, prefix, description, path, as_module, self_defined, read_only, disabled)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        input.name,
-        input.type,
-        input.prefix ?? "",
-        input.description ?? "",
-        input.path,
-        input.as_module ?? false,
-        input.self_defined ?? false,
-        input.read_only ?? false,
-        input.disabled ?? false,
-      ],
+      rowValues(input),
     );
   } catch (error) {
     if (sqlState(error) === SQLSTATE_UNIQUE_VIOLATION) {
@@ -269,9 +319,7 @@ export async function deleteDataSources(db: CoreDb, filter: unknown): Promise<Da
     );
     if (doomed.length === 0) return [];
     await tx.query("DELETE FROM data_sources WHERE name = ANY($1::text[])", [doomed.map((d) => d.name)]);
-    await tx.query(
-      "DELETE FROM catalog_sources c WHERE NOT EXISTS (SELECT 1 FROM data_source_catalogs l WHERE l.catalog_name = c.name)",
-    );
+    await deleteOrphanCatalogs(tx);
     return doomed;
   });
 }
@@ -290,7 +338,11 @@ function assertWritable(db: CoreDb): void {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function validateDataSource(input: DataSourceInput): void {
+/**
+ * The checks `insertDataSource` makes on a new data source (its catalogs aside); throws INVALID_INPUT.
+ * Exported for writers that do not insert themselves (a node of a Kubernetes-managed cluster).
+ */
+export function validateDataSource(input: DataSourceInput): void {
   if (!IDENTIFIER.test(input.name)) {
     invalid(
       `data source name '${input.name}' must start with a letter or _ and contain only letters, digits and _`,
@@ -299,7 +351,8 @@ function validateDataSource(input: DataSourceInput): void {
   validatePatch(input);
 }
 
-function validatePatch(patch: DataSourcePatch): void {
+/** The checks `updateDataSources` makes on a patch (and insert on its fields); throws INVALID_INPUT. */
+export function validatePatch(patch: DataSourcePatch): void {
   if (patch.type !== undefined && !isOneOf(DATA_SOURCE_TYPES, patch.type)) {
     invalid(`unknown data source type '${String(patch.type)}' (known: ${DATA_SOURCE_TYPES.join(", ")})`);
   }
@@ -313,7 +366,8 @@ function validatePatch(patch: DataSourcePatch): void {
   }
 }
 
-function validateCatalog(catalog: CatalogSourceInput): void {
+/** The checks `insertDataSource` makes on each nested catalog; throws INVALID_INPUT. */
+export function validateCatalog(catalog: CatalogSourceInput): void {
   if (catalog.name.trim() === "") invalid("catalog name must not be empty");
   if (!isOneOf(CATALOG_TYPES, catalog.type)) {
     invalid(

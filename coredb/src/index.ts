@@ -2,15 +2,19 @@ export { openCoreDb } from "./open.js";
 export type { OpenCoreDbOptions } from "./open.js";
 export { migrate, currentVersion, LATEST_VERSION } from "./migrations.js";
 export type { Migration, MigrationReport } from "./migrations.js";
-export { CoreDbError } from "./errors.js";
+export { CoreDbError, readOnlyError } from "./errors.js";
 export type { CoreDbErrorCode } from "./errors.js";
 export type { CoreDb, CoreDbConfig, CoreDbLogger, SqlExecutor } from "./types.js";
 export {
   listDataSources,
   getDataSource,
   insertDataSource,
+  putDataSource,
   updateDataSources,
   deleteDataSources,
+  validateDataSource,
+  validateCatalog,
+  validatePatch,
   DATA_SOURCE_TYPES,
   CATALOG_TYPES,
 } from "./data-sources.js";

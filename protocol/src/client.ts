@@ -2,6 +2,7 @@ import {
   managementPaths,
   nodePaths,
   type ClusterOperationResult,
+  type DataSourceDefinition,
   type DataSourceStatusResponse,
   type ErrorCode,
   type HeartbeatRequest,
@@ -54,6 +55,10 @@ export interface ManagementClient {
   storages(): Promise<StoragesResponse>;
   registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
   unregisterStorage(name: string): Promise<ClusterOperationResult>;
+  /** Managed clusters only: creates or replaces a data source (its custom resource). */
+  putDataSource(definition: DataSourceDefinition): Promise<ClusterOperationResult>;
+  /** Managed clusters only: deletes a data source (its custom resource). */
+  deleteDataSource(name: string): Promise<ClusterOperationResult>;
 }
 
 /** The node API, as the management node calls it on one work node. */
@@ -85,6 +90,8 @@ export function createManagementClient(options: SignedClientOptions): Management
     storages: () => request("GET", managementPaths.storages),
     registerStorage: (spec) => request("PUT", managementPaths.storage(spec.name), spec),
     unregisterStorage: (name) => request("DELETE", managementPaths.storage(name)),
+    putDataSource: (definition) => request("PUT", managementPaths.dataSource(definition.name), definition),
+    deleteDataSource: (name) => request("DELETE", managementPaths.dataSource(name)),
   };
 }
 
@@ -231,6 +238,9 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   NODE_NOT_REGISTERED: true,
   CLUSTER_NOT_FOUND: true,
   UNAVAILABLE: true,
+  CONFLICT: true,
+  INVALID: true,
+  RECONCILE_TIMEOUT: true,
   PAYLOAD_TOO_LARGE: true,
   INTERNAL: true,
 };

@@ -27,6 +27,13 @@ export const managementPaths = {
   storages: "/v1/storages",
   /** PUT StorageSpec -> ClusterOperationResult; DELETE -> ClusterOperationResult. */
   storage: (name: string) => `/v1/storages/${encodeURIComponent(name)}`,
+  /**
+   * Managed clusters only (NodeClusterConfig.managed): PUT DataSourceDefinition -> ClusterOperationResult
+   * creates or updates the data source's custom resource and answers once its reconcile finished (the
+   * core-database row written, loaded or unloaded on every ready node); DELETE -> ClusterOperationResult
+   * deletes it (unloaded everywhere, row removed). 409 CONFLICT: a field is managed by someone else.
+   */
+  dataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}`,
 } as const;
 
 /** Paths of the node API, served by every work node under its own URL. */
@@ -116,6 +123,28 @@ export interface NodeClusterConfig {
   dataSources: { loaded: string[]; unloaded: string[] };
   /** Object storages registered cluster-wide, with their credentials (only inside signed requests). */
   storages: StorageSpec[];
+  /**
+   * "kubernetes": custom resources are the source of truth for data sources and storages. A node
+   * then never writes data sources to the core database itself: insert, update and delete go to the
+   * management API (managementPaths.dataSource), which turns them into changes of the resources.
+   * Absent: the node writes the core database (standalone, as hugr does).
+   */
+  managed?: "kubernetes";
+}
+
+/** A data source as a node sends it to be created or replaced (hugr's data_sources fields). */
+export interface DataSourceDefinition {
+  name: string;
+  type: string;
+  prefix: string;
+  description: string;
+  /** May carry a password: the operator keeps such a path in a Secret, never in the resource. */
+  path: string;
+  as_module: boolean;
+  self_defined: boolean;
+  read_only: boolean;
+  disabled: boolean;
+  catalogs: { name: string; type: string; description: string; path: string }[];
 }
 
 /** Authentication settings configured on the management node and applied by every node. */
@@ -231,5 +260,11 @@ export type ErrorCode =
   | "CLUSTER_NOT_FOUND"
   /** The management node cannot serve clusters right now (a standby replica): retry with backoff. */
   | "UNAVAILABLE"
+  /** A change contradicts a field of a custom resource that another manager (GitOps, kubectl) owns. */
+  | "CONFLICT"
+  /** The custom resource's schema refused the change (details name the field). */
+  | "INVALID"
+  /** The change was accepted but its reconcile did not finish within the operation timeout. */
+  | "RECONCILE_TIMEOUT"
   | "PAYLOAD_TOO_LARGE"
   | "INTERNAL";

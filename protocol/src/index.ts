@@ -3,6 +3,7 @@ export { API_VERSION, managementPaths, nodePaths } from "./contract.js";
 export type {
   AuthSettings,
   ClusterOperationResult,
+  DataSourceDefinition,
   DataSourceStatusResponse,
   ErrorCode,
   ErrorEnvelope,

@@ -32,6 +32,8 @@ export {
   patchStatus,
   preserveTransitionTimes,
   statusChanged,
+  statusCode,
+  statusReason,
 } from "./apply.js";
 export type { Condition, CustomResourceType, ObservedResource, StatusWithConditions } from "./apply.js";
 export { createControllerMetrics, informerMetrics, observeReconcile, workQueueMetrics } from "./metrics.js";

@@ -1,15 +1,55 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "@hugr/common";
-import { jsonError, managementPaths } from "@hugr/protocol";
+import {
+  jsonError,
+  managementPaths,
+  type ClusterOperationResult,
+  type DataSourceDefinition,
+  type StorageSpec,
+} from "@hugr/protocol";
 import type { ManagementMetrics } from "./metrics.js";
 import type { ClusterService } from "./service.js";
-import { BadRequest, heartbeatRequest, registerRequest, storageSpec } from "./validate.js";
+import {
+  BadRequest,
+  dataSourceDefinition,
+  heartbeatRequest,
+  registerRequest,
+  storageSpec,
+} from "./validate.js";
+
+/**
+ * The cluster operations that change what a managed cluster serves. In Kubernetes mode they become
+ * changes of custom resources (controllers/mirror); standalone, the coordination does them itself.
+ */
+export interface ClusterOperations {
+  loadDataSource(name: string): Promise<ClusterOperationResult>;
+  unloadDataSource(name: string): Promise<ClusterOperationResult>;
+  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
+  unregisterStorage(name: string): Promise<ClusterOperationResult>;
+  /** Managed clusters only. */
+  putDataSource?: (definition: DataSourceDefinition) => Promise<ClusterOperationResult>;
+  deleteDataSource?: (name: string) => Promise<ClusterOperationResult>;
+}
+
+/** A cluster operation refused before it changed anything (or that did not finish in time). */
+export class OperationRefused extends Error {
+  constructor(
+    readonly code: "CONFLICT" | "INVALID" | "NOT_FOUND" | "RECONCILE_TIMEOUT",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REFUSAL_STATUS = { CONFLICT: 409, INVALID: 422, NOT_FOUND: 404, RECONCILE_TIMEOUT: 504 } as const;
 
 /** One cluster as the management API serves it: its coordination and its signature check. */
 export interface ClusterEndpoint {
   service: ClusterService;
   /** verifySignature() with this cluster's own secret: a node of one cluster cannot reach another. */
   verify: MiddlewareHandler;
+  /** Where cluster operations go; default the coordination itself (standalone). */
+  operations?: ClusterOperations;
 }
 
 /**
@@ -75,6 +115,8 @@ function probeAnswer(c: Context, result: ProbeResult, okStatus: string): Respons
 
 function errorAnswer(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
+  if (error instanceof OperationRefused)
+    return jsonError(c, REFUSAL_STATUS[error.code], error.code, error.message);
   if (error instanceof SyntaxError) return jsonError(c, 400, "BAD_REQUEST", "body is not valid JSON");
   logger.error({ err: error, path: c.req.path }, "management API error");
   return jsonError(c, 500, "INTERNAL", "internal error");
@@ -99,6 +141,9 @@ function resolveCluster(options: ManagementAppOptions): MiddlewareHandler<ApiEnv
 function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   const service = (c: Context<ApiEnv>): ClusterService => c.get("cluster").service;
+  const operations = (c: Context<ApiEnv>): ClusterOperations => c.get("cluster").operations ?? service(c);
+  const unmanaged = (c: Context<ApiEnv>): Response =>
+    jsonError(c, 404, "NOT_FOUND", "data sources are written to the core database directly in this cluster");
   const notRegistered = (c: Context<ApiEnv>): Response =>
     jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("node")}' is not registered`);
   const relative = (path: string): string => path.slice("/v1".length);
@@ -116,10 +161,21 @@ function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
   );
   api.get(relative(managementPaths.nodes), (c) => c.json({ nodes: service(c).nodes() }));
 
-  api.post("/data-sources/:ds/load", async (c) => c.json(await service(c).loadDataSource(c.req.param("ds"))));
-  api.post("/data-sources/:ds/unload", async (c) =>
-    c.json(await service(c).unloadDataSource(c.req.param("ds"))),
+  api.post("/data-sources/:ds/load", async (c) =>
+    c.json(await operations(c).loadDataSource(c.req.param("ds"))),
   );
+  api.post("/data-sources/:ds/unload", async (c) =>
+    c.json(await operations(c).unloadDataSource(c.req.param("ds"))),
+  );
+  api.put("/data-sources/:ds", async (c) => {
+    const put = operations(c).putDataSource;
+    if (!put) return unmanaged(c);
+    return c.json(await put(dataSourceDefinition(await c.req.json(), c.req.param("ds"))));
+  });
+  api.delete("/data-sources/:ds", async (c) => {
+    const remove = operations(c).deleteDataSource;
+    return remove ? c.json(await remove(c.req.param("ds"))) : unmanaged(c);
+  });
   api.get("/data-sources/:ds/status", async (c) =>
     c.json(await service(c).dataSourceStatus(c.req.param("ds"))),
   );
@@ -127,10 +183,10 @@ function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
   api.get(relative(managementPaths.storages), async (c) => c.json(await service(c).storages()));
   api.put("/storages/:storage", async (c) => {
     const spec = storageSpec(await c.req.json(), c.req.param("storage"));
-    return c.json(await service(c).registerStorage(spec));
+    return c.json(await operations(c).registerStorage(spec));
   });
   api.delete("/storages/:storage", async (c) =>
-    c.json(await service(c).unregisterStorage(c.req.param("storage"))),
+    c.json(await operations(c).unregisterStorage(c.req.param("storage"))),
   );
   return api;
 }

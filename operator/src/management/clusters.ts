@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb, type CoreDbConfig } from "@hugr/coredb";
 import { createReplayCache, verifySignature, type AuthSettings } from "@hugr/protocol";
-import type { ClusterDirectory, ClusterEndpoint } from "./app.js";
+import type { ClusterDirectory, ClusterEndpoint, ClusterOperations } from "./app.js";
 import type { ManagementMetrics } from "./metrics.js";
 import { createClusterService, type ClusterService } from "./service.js";
 
@@ -27,6 +27,8 @@ export interface ClusterRuntimeOptions {
   onNodesChanged(id: string): void;
   /** How long to wait for a core database to answer before the reconcile fails and retries. */
   connectTimeoutMs?: number;
+  /** Where a cluster's operations go (Kubernetes: its custom resources); default its coordination. */
+  operationsFor?: (id: string) => ClusterOperations;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface ClusterRuntimes extends ClusterDirectory {
   /** Stops and forgets a cluster (its HugrCluster is gone). */
   remove(id: string): Promise<void>;
   ids(): string[];
+  /** A running cluster's coordination and core database (for the data source and storage reconcilers). */
+  coordination(id: string): { service: ClusterService; db: CoreDb } | undefined;
   /** While false (a standby replica) every cluster route answers 503 UNAVAILABLE. */
   setServing(serving: boolean): void;
   closeAll(): Promise<void>;
@@ -72,6 +76,7 @@ export function createClusterRuntimes(options: ClusterRuntimeOptions): ClusterRu
       checkIntervalMs: options.checkIntervalMs,
       removeAfterMs: options.removeAfterMs,
       auth: settings.auth,
+      managed: "kubernetes",
       logger,
       metrics: options.metrics,
       onNodesChanged: () => options.onNodesChanged(id),
@@ -83,7 +88,8 @@ export function createClusterRuntimes(options: ClusterRuntimeOptions): ClusterRu
       throw error;
     }
     const verify = verifySignature({ secret: settings.secret, replayCache: createReplayCache() });
-    return { db, service, verify, fingerprint };
+    const operations = options.operationsFor?.(id);
+    return { db, service, verify, fingerprint, ...(operations ? { operations } : {}) };
   }
 
   async function close(id: string, runtime: Runtime): Promise<void> {
@@ -118,6 +124,10 @@ export function createClusterRuntimes(options: ClusterRuntimeOptions): ClusterRu
       options.logger.info({ cluster: id }, "cluster coordination stopped");
     },
     ids: () => [...runtimes.keys()],
+    coordination(id) {
+      const runtime = runtimes.get(id);
+      return runtime ? { service: runtime.service, db: runtime.db } : undefined;
+    },
     setServing(next) {
       serving = next;
     },

@@ -26,6 +26,7 @@ export interface DesiredStateOptions {
   db: CoreDb;
   cluster: string;
   auth: AuthSettings;
+  managed?: "kubernetes";
   sealer: Sealer;
   logger: Logger;
 }
@@ -87,7 +88,7 @@ export function createDesiredState(options: DesiredStateOptions): DesiredState {
       changed();
     },
     config() {
-      cached ??= buildConfig(auth, dataSources, storages);
+      cached ??= buildConfig(auth, dataSources, storages, options.managed);
       return cached;
     },
     async setDataSource(name, loaded) {
@@ -147,6 +148,7 @@ function buildConfig(
   auth: AuthSettings,
   dataSources: ReadonlyMap<string, boolean>,
   storages: ReadonlyMap<string, StorageSpec>,
+  managed: "kubernetes" | undefined,
 ): NodeClusterConfig {
   const names = [...dataSources.keys()].sort();
   const content = {
@@ -156,6 +158,7 @@ function buildConfig(
       unloaded: names.filter((n) => dataSources.get(n) === false),
     },
     storages: [...storages.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    ...(managed ? { managed } : {}),
   };
   const version = createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 16);
   return { version, ...content };

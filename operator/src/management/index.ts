@@ -1,5 +1,11 @@
-export { createManagementApp } from "./app.js";
-export type { ClusterDirectory, ClusterEndpoint, ManagementAppOptions, ProbeResult } from "./app.js";
+export { createManagementApp, OperationRefused } from "./app.js";
+export type {
+  ClusterDirectory,
+  ClusterEndpoint,
+  ClusterOperations,
+  ManagementAppOptions,
+  ProbeResult,
+} from "./app.js";
 export { createClusterService } from "./service.js";
 export type { ClusterService, ClusterServiceOptions } from "./service.js";
 export { createClusterRuntimes } from "./clusters.js";

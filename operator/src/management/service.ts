@@ -34,6 +34,8 @@ export interface ClusterServiceOptions {
   /** NODE_REMOVE_AFTER: unreachable nodes are removed this long after they were last seen. */
   removeAfterMs: number;
   auth: AuthSettings;
+  /** "kubernetes": custom resources own data sources and storages (NodeClusterConfig.managed). */
+  managed?: "kubernetes";
   logger: Logger;
   metrics: ManagementMetrics;
   /**
@@ -65,6 +67,8 @@ export interface ClusterService {
   checkHealth(): Promise<void>;
   /** Replaces the authentication settings; nodes receive them with their next heartbeat answer. */
   setAuth(auth: AuthSettings): void;
+  /** The storage as the cluster's desired state holds it, credentials included (never sent out). */
+  desiredStorage(name: string): StorageSpec | undefined;
 }
 
 /** Heartbeats come twice per CHECK, within these bounds. */
@@ -80,6 +84,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     db,
     cluster,
     auth: options.auth,
+    ...(options.managed ? { managed: options.managed } : {}),
     sealer: createSealer(options.secret),
     logger,
   });
@@ -280,6 +285,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     setAuth(auth) {
       desired.setAuth(auth);
     },
+    desiredStorage: (name) => desired.config().storages.find((s) => s.name === name),
     checkHealth() {
       // Rounds never overlap: a slow round (many timeouts) delays the next one instead.
       checking ??= healthRound().finally(() => (checking = undefined));

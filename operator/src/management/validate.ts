@@ -1,4 +1,9 @@
-import type { HeartbeatRequest, RegisterNodeRequest, StorageSpec } from "@hugr/protocol";
+import type {
+  DataSourceDefinition,
+  HeartbeatRequest,
+  RegisterNodeRequest,
+  StorageSpec,
+} from "@hugr/protocol";
 
 /**
  * Checks of request bodies on the management API. Hand-written: three small shapes, and the
@@ -72,4 +77,39 @@ export function storageSpec(body: unknown, name: string): StorageSpec {
   if (spec.urlStyle !== "path" && spec.urlStyle !== "vhost")
     throw new BadRequest(`urlStyle must be "path" or "vhost"`);
   return spec;
+}
+
+function catalog(value: unknown, index: number): DataSourceDefinition["catalogs"][number] {
+  const json = object(value);
+  const field = (name: string): string => {
+    try {
+      return text(json, name, { allowEmpty: name === "description" });
+    } catch (error) {
+      throw new BadRequest(`catalogs[${index}].${(error as Error).message}`);
+    }
+  };
+  return { name: field("name"), type: field("type"), description: field("description"), path: field("path") };
+}
+
+/** A data source definition (PUT /v1/data-sources/:name); its name must be the path's. */
+export function dataSourceDefinition(body: unknown, name: string): DataSourceDefinition {
+  const json = object(body);
+  const catalogs = json["catalogs"];
+  if (!Array.isArray(catalogs)) throw new BadRequest("catalogs must be an array");
+  const definition: DataSourceDefinition = {
+    name: text(json, "name"),
+    type: text(json, "type"),
+    prefix: text(json, "prefix", { allowEmpty: true }),
+    description: text(json, "description", { allowEmpty: true }),
+    path: text(json, "path"),
+    as_module: flag(json, "as_module"),
+    self_defined: flag(json, "self_defined"),
+    read_only: flag(json, "read_only"),
+    disabled: flag(json, "disabled"),
+    catalogs: catalogs.map(catalog),
+  };
+  if (definition.name !== name) {
+    throw new BadRequest(`name '${definition.name}' does not match the path's '${name}'`);
+  }
+  return definition;
 }

@@ -9,15 +9,20 @@ import {
   type LeaderElector,
 } from "../kube/index.js";
 
+/** A controller as a term runs it. */
+export interface Controller {
+  /** Its name in logs and metrics, e.g. "hugrcluster". */
+  name: string;
+  /** Runs one term: reconciles from `queue` until it shuts down. */
+  run(queue: WorkQueue): Promise<void>;
+}
+
 export interface LeadershipOptions {
   coordination: CoordinationV1Api;
   config: OperatorConfig;
   logger: Logger;
   metrics: ControllerMetrics;
-  /** The controller's name in queue metrics. */
-  controller: string;
-  /** Runs one term: reconciles from `queue` until it shuts down. */
-  lead(queue: WorkQueue): Promise<void>;
+  controllers: readonly Controller[];
   /** Called when a term starts (serve the management API, label the pod). */
   onStarted(): void;
   /** Called when a term ended, after its reconciles finished (stop serving, drop the label). */
@@ -26,8 +31,11 @@ export interface LeadershipOptions {
 
 /** This replica's part in leader election: terms of leadership, each with its own work queue. */
 export interface Leadership {
-  /** Queues a key while leading; a no-op on a standby (the next leader lists everything anyway). */
-  enqueue(key: string): void;
+  /**
+   * Queues a key for a controller while leading; a no-op on a standby (the next leader lists
+   * everything anyway).
+   */
+  enqueue(controller: string, key: string): void;
   isLeading(): boolean;
   /** Starts campaigning; without leader election (LEADER_ELECT=false), leads at once. */
   start(): void;
@@ -39,31 +47,35 @@ export interface Leadership {
  * Leader election as terms. A replica that loses the Lease (it could not renew within the renew
  * deadline: an apiserver restart, a partition) ends its term, finishing the reconciles in flight and
  * stopping every cluster's coordination, and campaigns again; so the process survives control-plane
- * outages instead of exiting, and becomes leader again once it can renew. A work queue lives for one
- * term: its keys are meaningless to the next leader, which lists every HugrCluster again.
+ * outages instead of exiting, and becomes leader again once it can renew. Work queues (one per
+ * controller) live for one term: their keys are meaningless to the next leader, which lists every
+ * resource again.
  */
 export function createLeadership(options: LeadershipOptions): Leadership {
   const { config, logger, metrics } = options;
-  let queue: WorkQueue | undefined;
-  let workers: Promise<void> | undefined;
+  let queues: Map<string, WorkQueue> | undefined;
+  let workers: Promise<unknown> | undefined;
   let elector: LeaderElector | undefined;
   let ending: Promise<void> | undefined;
   let stopping = false;
 
   function startTerm(): void {
-    queue = new WorkQueue({ metrics: workQueueMetrics(metrics, options.controller) });
+    const term = new Map(
+      options.controllers.map((c) => [c.name, new WorkQueue({ metrics: workQueueMetrics(metrics, c.name) })]),
+    );
+    queues = term;
     metrics.leader.set(1);
     logger.info({ identity: config.identity }, "leading: reconciling and serving the management API");
     options.onStarted();
-    workers = options.lead(queue);
+    workers = Promise.all(options.controllers.map((c) => c.run(term.get(c.name) as WorkQueue)));
   }
 
   async function endTerm(): Promise<void> {
-    if (!queue) return;
-    const ended = queue;
-    queue = undefined;
+    if (!queues) return;
+    const ended = queues;
+    queues = undefined;
     metrics.leader.set(0);
-    ended.shutDown();
+    for (const queue of ended.values()) queue.shutDown();
     await workers;
     await options.onStopped();
   }
@@ -90,8 +102,8 @@ export function createLeadership(options: LeadershipOptions): Leadership {
   }
 
   return {
-    enqueue: (key) => queue?.add(key),
-    isLeading: () => queue !== undefined,
+    enqueue: (controller, key) => queues?.get(controller)?.add(key),
+    isLeading: () => queues !== undefined,
     start() {
       if (config.leaderElection.enabled) campaign();
       else startTerm();

@@ -1,8 +1,11 @@
 import { listen, type Logger } from "@hugr/common";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
-import type { HugrCluster } from "../api/v1alpha1/index.js";
+import type { HugrCluster, HugrDataSource, HugrObjectStorage } from "../api/v1alpha1/index.js";
 import type { OperatorConfig } from "../config/index.js";
 import { createClusterReconciler, type ClusterEventRecorder } from "../controllers/cluster/index.js";
+import { createDataSourceReconciler } from "../controllers/datasource/index.js";
+import { createClusterMirror } from "../controllers/mirror/index.js";
+import { createStorageReconciler } from "../controllers/storage/index.js";
 import {
   collectionPath,
   createControllerMetrics,
@@ -26,11 +29,13 @@ import {
   type ProbeResult,
 } from "../management/index.js";
 import { createLeaderPodLabel } from "./leader-pod.js";
-import { createLeadership, type Leadership } from "./leadership.js";
+import { createLeadership, type Controller, type Leadership } from "./leadership.js";
 import { createRelevantChangeFilter } from "./predicates.js";
 import {
   clustersReferencing,
   HUGR_CLUSTERS,
+  HUGR_DATA_SOURCES,
+  HUGR_OBJECT_STORAGES,
   keyOf,
   OWNED_KINDS,
   OWNED_SELECTOR,
@@ -38,6 +43,8 @@ import {
   perNamespace,
   RELOAD_SELECTOR,
   SECRETS,
+  servedBy,
+  servedReferencing,
 } from "./watches.js";
 
 export interface RunningOperator {
@@ -49,7 +56,10 @@ export interface RunningOperator {
   close(): Promise<void>;
 }
 
-const CONTROLLER = "hugrcluster";
+/** The controllers, by the kind they reconcile. */
+const CLUSTERS = "hugrcluster";
+const DATA_SOURCES = "hugrdatasource";
+const STORAGES = "hugrobjectstorage";
 /** How long open requests (fan-outs among them) get to finish on shutdown. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /** Pause between attempts to label the leader's pod (the Service has no endpoint until it is). */
@@ -79,38 +89,64 @@ export async function startOperator(
   await leaderPod.mark(false);
   let closing = false;
   // Informers and cluster coordinations enqueue through the current term (called only once it exists).
-  const enqueue = (key: string): void => leadership.enqueue(key);
+  const enqueue = (controller: string, key: string): void => leadership.enqueue(controller, key);
   const runtimes = createClusterRuntimes({
     timeoutMs: config.timeoutMs,
     checkIntervalMs: config.checkIntervalMs,
     removeAfterMs: config.removeAfterMs,
     logger,
     metrics,
-    onNodesChanged: enqueue,
+    // Membership changed: the cluster's status, and the per-node state of what it serves, follow.
+    onNodesChanged: (id) => {
+      enqueue(CLUSTERS, id);
+      for (const key of servedBy(id, watches.listServed(HUGR_DATA_SOURCES))) enqueue(DATA_SOURCES, key);
+      for (const key of servedBy(id, watches.listServed(HUGR_OBJECT_STORAGES))) enqueue(STORAGES, key);
+    },
+    operationsFor: (id) => {
+      const [namespace = "", name = ""] = id.split("/");
+      return createClusterMirror({ clients, cluster: { namespace, name }, timeoutMs: config.timeoutMs * 2 });
+    },
   });
   const events = createEventRecorder({ api: clients.events, identity: config.identity, logger });
   const recordEvent: ClusterEventRecorder = (cluster, event) =>
     void events.record(referenceTo(cluster as KubernetesObject), event);
-  const reconcile = timed(
-    createClusterReconciler({ clients, runtimes, managementUrl: config.managementUrl, recordEvent, logger }),
-    controllerMetrics,
-  );
+  const reconcilers = {
+    [CLUSTERS]: createClusterReconciler({
+      clients,
+      runtimes,
+      managementUrl: config.managementUrl,
+      recordEvent,
+      logger,
+    }),
+    [DATA_SOURCES]: createDataSourceReconciler({ clients, runtimes, logger }),
+    [STORAGES]: createStorageReconciler({ clients, runtimes, logger }),
+  };
+  const controller = (name: keyof typeof reconcilers, ref: CollectionRef): Controller => ({
+    name,
+    async run(queue) {
+      await allSynced;
+      for (const object of watches.list(ref)) queue.add(keyOf(object));
+      await runWorkers(
+        queue,
+        config.maxConcurrentReconciles,
+        timed(name, reconcilers[name], controllerMetrics),
+        (key, error) => {
+          logger.error({ controller: name, key, err: error }, "reconcile failed; retrying with backoff");
+        },
+      );
+    },
+  });
 
   const leadership: Leadership = createLeadership({
     coordination: clients.coordination,
     config,
     logger,
     metrics: controllerMetrics,
-    controller: CONTROLLER,
-    async lead(queue) {
-      await allSynced;
-      for (const { informer } of watches.clusters) {
-        for (const cluster of informer.list()) queue.add(keyOf(cluster));
-      }
-      await runWorkers(queue, config.maxConcurrentReconciles, reconcile, (key, error) => {
-        logger.error({ cluster: key, err: error }, "reconcile failed; retrying with backoff");
-      });
-    },
+    controllers: [
+      controller(CLUSTERS, HUGR_CLUSTERS),
+      controller(DATA_SOURCES, HUGR_DATA_SOURCES),
+      controller(STORAGES, HUGR_OBJECT_STORAGES),
+    ],
     onStarted() {
       runtimes.setServing(true);
       void labelAsLeader();
@@ -123,7 +159,7 @@ export async function startOperator(
   });
 
   const watches = startWatches({ config, kubeConfig, logger, enqueue, metrics: controllerMetrics });
-  const informers = [...watches.clusters, ...watches.owned];
+  const informers = watches.all;
   let synced = false;
   const allSynced = Promise.all(informers.map((i) => i.informer.synced())).then(() => {
     synced = true;
@@ -177,6 +213,7 @@ export async function startOperator(
 
 /** Counts each reconcile's outcome and duration. */
 function timed(
+  controller: string,
   run: (key: string) => Promise<ReconcileOutcome | void>,
   metrics: ControllerMetrics,
 ): (key: string) => Promise<ReconcileOutcome | void> {
@@ -187,13 +224,13 @@ function timed(
       const outcome = await run(key);
       observeReconcile(
         metrics,
-        CONTROLLER,
+        controller,
         outcome?.requeueAfterMs === undefined ? "success" : "requeue",
         seconds(),
       );
       return outcome;
     } catch (error) {
-      observeReconcile(metrics, CONTROLLER, "error", seconds());
+      observeReconcile(metrics, controller, "error", seconds());
       throw error;
     }
   };
@@ -203,7 +240,7 @@ interface WatchOptions {
   config: OperatorConfig;
   kubeConfig: KubeConfig;
   logger: Logger;
-  enqueue: (key: string) => void;
+  enqueue: (controller: string, key: string) => void;
   metrics: ControllerMetrics;
 }
 
@@ -212,32 +249,57 @@ interface NamedInformer {
   informer: Informer<KubernetesObject>;
 }
 
+/** The running informers, by collection. */
+interface Watches {
+  all: NamedInformer[];
+  /** The cached objects of one kind (every watched namespace). */
+  list(ref: CollectionRef): KubernetesObject[];
+  listServed(ref: CollectionRef): (HugrDataSource | HugrObjectStorage)[];
+}
+
 /**
- * The informers: HugrClusters (each term lists them), every kind a HugrCluster owns (drift is
- * corrected at once), and referenced Secrets that carry the reload label.
+ * The informers: the three kinds (each term lists them; spec and metadata changes wake their
+ * controller), every kind a HugrCluster owns (drift is corrected at once), and Secrets that carry
+ * the reload label (whoever references them is reconciled again).
  */
-function startWatches(options: WatchOptions): { clusters: NamedInformer[]; owned: NamedInformer[] } {
+function startWatches(options: WatchOptions): Watches {
   const { config, enqueue } = options;
   const each = (ref: CollectionRef): CollectionRef[] => perNamespace(ref, config.watchNamespaces);
-  const relevant = createRelevantChangeFilter();
-  const clusters = each(HUGR_CLUSTERS).map((ref) =>
-    watch(options, { ref }, (obj, change) => {
-      if (relevant(obj, change)) enqueue(keyOf(obj));
-    }),
-  );
+  const byKind = new Map<string, NamedInformer[]>();
+  const own = (ref: CollectionRef, controller: string): NamedInformer[] => {
+    const relevant = createRelevantChangeFilter();
+    const informers = each(ref).map((one) =>
+      watch(options, { ref: one }, (obj, change) => {
+        if (relevant(obj, change)) enqueue(controller, keyOf(obj));
+      }),
+    );
+    byKind.set(ref.plural, informers);
+    return informers;
+  };
+  const list = (ref: CollectionRef): KubernetesObject[] =>
+    (byKind.get(ref.plural) ?? []).flatMap(({ informer }) => informer.list());
+  const listServed = (ref: CollectionRef): (HugrDataSource | HugrObjectStorage)[] =>
+    list(ref) as (HugrDataSource | HugrObjectStorage)[];
+  const kinds = [
+    ...own(HUGR_CLUSTERS, CLUSTERS),
+    ...own(HUGR_DATA_SOURCES, DATA_SOURCES),
+    ...own(HUGR_OBJECT_STORAGES, STORAGES),
+  ];
   const owned = OWNED_KINDS.flatMap(each).map((ref) =>
     watch(options, { ref, labelSelector: OWNED_SELECTOR }, (obj) => {
       const key = ownerKey(obj);
-      if (key !== undefined) enqueue(key);
+      if (key !== undefined) enqueue(CLUSTERS, key);
     }),
   );
   const reloads = each(SECRETS).map((ref) =>
     watch(options, { ref, labelSelector: RELOAD_SELECTOR, role: "reload" }, (secret) => {
-      const known = clusters.flatMap(({ informer }) => informer.list() as HugrCluster[]);
-      for (const key of clustersReferencing(secret, known)) enqueue(key);
+      for (const key of clustersReferencing(secret, list(HUGR_CLUSTERS) as HugrCluster[]))
+        enqueue(CLUSTERS, key);
+      for (const key of servedReferencing(secret, listServed(HUGR_DATA_SOURCES))) enqueue(DATA_SOURCES, key);
+      for (const key of servedReferencing(secret, listServed(HUGR_OBJECT_STORAGES))) enqueue(STORAGES, key);
     }),
   );
-  return { clusters, owned: [...owned, ...reloads] };
+  return { all: [...kinds, ...owned, ...reloads], list, listServed };
 }
 
 interface WatchTarget {

@@ -1,6 +1,13 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { GROUP, VERSION, type HugrCluster } from "../api/v1alpha1/index.js";
+import {
+  GROUP,
+  VERSION,
+  type HugrCluster,
+  type HugrDataSource,
+  type HugrObjectStorage,
+} from "../api/v1alpha1/index.js";
 import { referencedSecretNames } from "../controllers/cluster/index.js";
+import { clusterKeyOf } from "../controllers/datasource/index.js";
 import type { CollectionRef } from "../kube/index.js";
 
 /** The kinds a HugrCluster owns, watched so that drift (an edit, a deletion) is corrected at once. */
@@ -14,6 +21,14 @@ export const OWNED_KINDS: readonly CollectionRef[] = [
 ];
 
 export const HUGR_CLUSTERS: CollectionRef = { apiVersion: `${GROUP}/${VERSION}`, plural: "hugrclusters" };
+export const HUGR_DATA_SOURCES: CollectionRef = {
+  apiVersion: `${GROUP}/${VERSION}`,
+  plural: "hugrdatasources",
+};
+export const HUGR_OBJECT_STORAGES: CollectionRef = {
+  apiVersion: `${GROUP}/${VERSION}`,
+  plural: "hugrobjectstorages",
+};
 
 /**
  * Secrets with this label are watched, and a change re-reconciles every HugrCluster that references
@@ -29,7 +44,7 @@ export const SECRETS: CollectionRef = { apiVersion: "v1", plural: "secrets" };
 export const OWNED_SELECTOR = "app.kubernetes.io/managed-by=hugr-operator,app.kubernetes.io/name=hugr-worker";
 
 /** The work-queue key of an object: "namespace/name". */
-export function keyOf(obj: KubernetesObject): string {
+export function keyOf(obj: { metadata?: { namespace?: string; name?: string } }): string {
   return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
 }
 
@@ -47,6 +62,29 @@ export function ownerKey(obj: KubernetesObject): string | undefined {
 /** One collection per watched namespace, or one cluster-wide when none is named. */
 export function perNamespace(ref: CollectionRef, namespaces: readonly string[]): CollectionRef[] {
   return namespaces.length === 0 ? [ref] : namespaces.map((namespace) => ({ ...ref, namespace }));
+}
+
+/** The keys of the resources, among `served`, that belong to the cluster `clusterKey`. */
+export function servedBy(
+  clusterKey: string,
+  served: readonly (HugrDataSource | HugrObjectStorage)[],
+): string[] {
+  return served.filter((r) => clusterKeyOf(r) === clusterKey).map(keyOf);
+}
+
+/** The keys of the data sources and storages, among `served`, that read the Secret `secret`. */
+export function servedReferencing(
+  secret: KubernetesObject,
+  served: readonly (HugrDataSource | HugrObjectStorage)[],
+): string[] {
+  const { namespace, name } = secret.metadata ?? {};
+  return served.filter((r) => r.metadata.namespace === namespace && secretOf(r) === name).map(keyOf);
+}
+
+function secretOf(resource: HugrDataSource | HugrObjectStorage): string | undefined {
+  return "credentialsSecretRef" in resource.spec
+    ? resource.spec.credentialsSecretRef.name
+    : resource.spec.pathSecretRef?.name;
 }
 
 /** The keys of the HugrClusters, among `clusters`, that reference the Secret `secret`. */

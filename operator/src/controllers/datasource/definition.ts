@@ -1,0 +1,71 @@
+import type { DataSourceInput } from "@hugr/coredb";
+import type { DataSourceDefinition } from "@hugr/protocol";
+import type { HugrDataSource, HugrDataSourceSpec } from "../../api/v1alpha1/index.js";
+
+/** Key of the connection string in the Secret the operator creates for a GraphQL-made data source. */
+export const DSN_SECRET_KEY = "url";
+
+/** The Secret holding a mirrored data source's connection string: `<name>-dsn`. */
+export const dsnSecretName = (name: string): string => `${name}-dsn`;
+
+/**
+ * The core-database row a HugrDataSource stands for: the resource's name is the data source's name;
+ * `path` is the connection string, read from its Secret when the spec references one.
+ */
+export function toDataSourceInput(source: HugrDataSource, path: string): DataSourceInput {
+  const { spec } = source;
+  return {
+    name: source.metadata.name ?? "",
+    type: spec.type,
+    prefix: spec.prefix ?? "",
+    description: spec.description ?? "",
+    path,
+    as_module: spec.asModule ?? false,
+    self_defined: spec.selfDefined ?? false,
+    read_only: spec.readOnly ?? false,
+    disabled: spec.disabled ?? false,
+    catalogs: (spec.catalogs ?? []).map((c) => ({
+      name: c.name,
+      type: c.type,
+      description: c.description ?? "",
+      path: c.path,
+    })),
+  };
+}
+
+/** True when a connection string carries a password (a URL's user:password@, or password=...). */
+export function carriesPassword(path: string): boolean {
+  if (/(^|[\s;])password\s*=/i.test(path)) return true;
+  if (!URL.canParse(path)) return false;
+  return new URL(path).password !== "";
+}
+
+/**
+ * The spec of the HugrDataSource a GraphQL insert or update asks for. A path with a password goes
+ * to the Secret `dsnSecretName(name)` (the caller writes it) and the spec references it.
+ */
+export function specFromDefinition(
+  definition: DataSourceDefinition,
+  clusterName: string,
+): HugrDataSourceSpec {
+  const secret = carriesPassword(definition.path);
+  return {
+    clusterRef: { name: clusterName },
+    type: definition.type as HugrDataSourceSpec["type"],
+    ...(definition.prefix ? { prefix: definition.prefix } : {}),
+    ...(definition.description ? { description: definition.description } : {}),
+    ...(secret
+      ? { pathSecretRef: { name: dsnSecretName(definition.name), key: DSN_SECRET_KEY } }
+      : { path: definition.path }),
+    readOnly: definition.read_only,
+    asModule: definition.as_module,
+    selfDefined: definition.self_defined,
+    disabled: definition.disabled,
+    catalogs: definition.catalogs.map((c) => ({
+      name: c.name,
+      type: c.type as NonNullable<HugrDataSourceSpec["catalogs"]>[number]["type"],
+      ...(c.description ? { description: c.description } : {}),
+      path: c.path,
+    })),
+  };
+}

@@ -1,0 +1,228 @@
+import type { Logger } from "@hugr/common";
+import {
+  getDataSource,
+  putDataSource,
+  deleteDataSources,
+  type CoreDb,
+  type DataSource,
+  type DataSourceInput,
+} from "@hugr/coredb";
+import type { NodeResult } from "../../api/v1alpha1/index.js";
+import { GROUP, HUGR_DATA_SOURCE_KIND, VERSION, type HugrDataSource } from "../../api/v1alpha1/index.js";
+import { patchStatus, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
+import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
+import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
+import { toDataSourceInput } from "./definition.js";
+import { buildServedStatus, type ServedProblem } from "./status.js";
+
+export const HUGR_DATA_SOURCE_RESOURCE = {
+  group: GROUP,
+  version: VERSION,
+  kind: HUGR_DATA_SOURCE_KIND,
+  plural: "hugrdatasources",
+};
+
+/** A data source waiting for its cluster or a Secret is looked at again this often. */
+const WAIT_RETRY_MS = 5_000;
+
+export interface DataSourceReconcilerOptions {
+  clients: Pick<KubeClients, "objects" | "core" | "customObjects">;
+  runtimes: ClusterRuntimes;
+  logger: Logger;
+}
+
+/** The key of the HugrCluster a data source or storage belongs to: "<namespace>/<clusterRef.name>". */
+export const clusterKeyOf = (resource: {
+  metadata: { namespace?: string };
+  spec: { clusterRef: { name: string } };
+}): string => `${resource.metadata.namespace ?? ""}/${resource.spec.clusterRef.name}`;
+
+/**
+ * The HugrDataSource reconciler. Observe (the resource, its connection string, the row, the state on
+ * each node), act (write the core-database row of its cluster when it differs, load or reload it on
+ * every ready node when the definition changed or a ready node lacks it, unload it everywhere when
+ * disabled), and report per-node truth in status. A load that failed on a node is an error, so the
+ * work queue retries it with backoff. Deletion (finalizer) unloads it everywhere and removes the row,
+ * and completes even when the cluster is gone.
+ */
+export function createDataSourceReconciler(
+  options: DataSourceReconcilerOptions,
+): (key: string) => Promise<ReconcileOutcome | void> {
+  const { clients, runtimes } = options;
+
+  async function resolvePath(source: HugrDataSource): Promise<string | ServedProblem> {
+    const { path, pathSecretRef } = source.spec;
+    if (path !== undefined) return path;
+    if (!pathSecretRef)
+      return { reason: "InvalidDataSource", message: "neither path nor pathSecretRef is set" };
+    const value = await readSecretValue(clients.core, {
+      namespace: source.metadata.namespace ?? "",
+      ...pathSecretRef,
+    });
+    if (value === undefined) {
+      return {
+        reason: "SecretNotFound",
+        message: `spec.pathSecretRef: Secret '${pathSecretRef.name}' not found`,
+      };
+    }
+    if (value === "") {
+      const message = `spec.pathSecretRef: Secret '${pathSecretRef.name}' has no key '${pathSecretRef.key}' (or it is empty)`;
+      return { reason: "SecretKeyNotFound", message };
+    }
+    return value;
+  }
+
+  async function cleanUp(source: HugrDataSource): Promise<void> {
+    const name = source.metadata.name ?? "";
+    const coordination = runtimes.coordination(clusterKeyOf(source));
+    if (coordination) {
+      // Recorded as unloaded for nodes that join later too; nodes that are down converge at registration.
+      const result = await coordination.service.unloadDataSource(name);
+      if (!result.success && result.nodes.length > 0) {
+        throw new Error(`while unloading data source '${name}' before deletion: ${result.message}`);
+      }
+      if (!coordination.db.readOnly) await deleteDataSources(coordination.db, { name: { eq: name } });
+    }
+    await setFinalizer(clients.objects, HUGR_DATA_SOURCE_RESOURCE, source, false);
+  }
+
+  async function writeStatus(
+    source: HugrDataSource,
+    observed: {
+      service: ClusterService | undefined;
+      perNode: NodeResult[];
+      problem: ServedProblem | undefined;
+    },
+  ): Promise<void> {
+    const status = buildServedStatus({
+      generation: source.metadata.generation ?? 0,
+      nodes: observed.service?.nodes() ?? [],
+      perNode: observed.perNode,
+      servedState: "attached",
+      off: source.spec.disabled ?? false,
+      problem: observed.problem,
+      now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    });
+    const { served, ...rest } = status;
+    await patchStatus(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, source, { ...rest, loaded: served });
+  }
+
+  return async function reconcileDataSource(key) {
+    const [namespace = "", name = ""] = key.split("/");
+    const source = await readResource<HugrDataSource>(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, {
+      namespace,
+      name,
+    });
+    if (!source) return;
+    if (source.metadata.deletionTimestamp) {
+      await cleanUp(source);
+      return;
+    }
+    await setFinalizer(clients.objects, HUGR_DATA_SOURCE_RESOURCE, source, true);
+    const coordination = runtimes.coordination(clusterKeyOf(source));
+    if (!coordination) {
+      const problem: ServedProblem = {
+        reason: "ClusterNotReady",
+        message: `HugrCluster '${source.spec.clusterRef.name}' is not reconciled yet (or does not exist)`,
+      };
+      await writeStatus(source, { service: undefined, perNode: [], problem });
+      return { requeueAfterMs: WAIT_RETRY_MS };
+    }
+    const path = await resolvePath(source);
+    if (typeof path !== "string") {
+      await writeStatus(source, { service: coordination.service, perNode: [], problem: path });
+      return { requeueAfterMs: WAIT_RETRY_MS };
+    }
+    const changed = await writeRow(coordination.db, toDataSourceInput(source, path));
+    const stale = changed || source.status?.observedGeneration !== source.metadata.generation;
+    const perNode = await converge(coordination.service, name, {
+      disabled: source.spec.disabled ?? false,
+      stale,
+    });
+    await writeStatus(source, { service: coordination.service, perNode, problem: undefined });
+    const failed = failures(coordination.service, perNode, source.spec.disabled ?? false);
+    if (failed.length > 0) throw new Error(`data source '${key}' is not served by ${failed.join("; ")}`);
+  };
+}
+
+/** Writes the row when it differs from what the core database holds; true when it wrote. */
+async function writeRow(db: CoreDb, input: DataSourceInput): Promise<boolean> {
+  if (db.readOnly) return false;
+  const current = await getDataSource(db, input.name);
+  if (current && sameRow(current, input)) return false;
+  await putDataSource(db, input);
+  return true;
+}
+
+function sameRow(current: DataSource, input: DataSourceInput): boolean {
+  return JSON.stringify(canonicalRow(current)) === JSON.stringify(canonicalRow(input));
+}
+
+/** The fields of a row that a reconcile writes, defaults applied and catalogs sorted, for comparing. */
+function canonicalRow(row: DataSource | DataSourceInput): unknown[] {
+  const catalogs = [...(row.catalogs ?? [])]
+    .map((c) => [c.name, c.type, c.description ?? "", c.path])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return [
+    row.type,
+    row.prefix ?? "",
+    row.description ?? "",
+    row.path,
+    row.as_module ?? false,
+    row.self_defined ?? false,
+    row.read_only ?? false,
+    row.disabled ?? false,
+    catalogs,
+  ];
+}
+
+/**
+ * Brings every ready node to the desired state and returns the state on each registered node. A
+ * changed definition is (re)loaded everywhere; otherwise only a node that lacks it makes the
+ * cluster load it (a node that joined later usually loaded it at registration already).
+ */
+async function converge(
+  service: ClusterService,
+  name: string,
+  desired: { disabled: boolean; stale: boolean },
+): Promise<NodeResult[]> {
+  const before = await observe(service, name);
+  const ready = new Set(
+    service
+      .nodes()
+      .filter((n) => n.ready)
+      .map((n) => n.name),
+  );
+  const onReady = before.filter((r) => ready.has(r.node));
+  if (desired.disabled) {
+    if (!desired.stale && onReady.every((r) => r.status !== "attached")) return before;
+    await service.unloadDataSource(name);
+    return observe(service, name);
+  }
+  if (!desired.stale && onReady.length === ready.size && onReady.every((r) => r.status === "attached"))
+    return before;
+  const result = await service.loadDataSource(name);
+  const errors = new Map(result.nodes.filter((n) => !n.success).map((n) => [n.node, n.error]));
+  return (await observe(service, name)).map((r) =>
+    errors.has(r.node) ? { ...r, error: errors.get(r.node) } : r,
+  );
+}
+
+/** The data source's status on every registered node (attached, detached or error). */
+async function observe(service: ClusterService, name: string): Promise<NodeResult[]> {
+  const { nodes } = await service.dataSourceStatus(name);
+  return nodes.map((n) => ({ node: n.node, status: n.status, ...(n.error ? { error: n.error } : {}) }));
+}
+
+/** Ready nodes that do not have the desired state, with why. */
+function failures(service: ClusterService, perNode: readonly NodeResult[], disabled: boolean): string[] {
+  const ready = new Set(
+    service
+      .nodes()
+      .filter((n) => n.ready)
+      .map((n) => n.name),
+  );
+  return perNode
+    .filter((r) => ready.has(r.node) && (disabled ? r.status === "attached" : r.status !== "attached"))
+    .map((r) => `${r.node} (${r.error ?? r.status})`);
+}

@@ -1,0 +1,2 @@
+export { createClusterMirror, GRAPHQL_FIELD_MANAGER } from "./mirror.js";
+export type { ClusterMirror, MirrorOptions } from "./mirror.js";

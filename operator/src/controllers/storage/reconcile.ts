@@ -1,0 +1,187 @@
+import { isDeepStrictEqual } from "node:util";
+import type { Logger } from "@hugr/common";
+import type { StorageSpec } from "@hugr/protocol";
+import type { NodeResult } from "../../api/v1alpha1/index.js";
+import {
+  GROUP,
+  HUGR_OBJECT_STORAGE_KIND,
+  VERSION,
+  type HugrObjectStorage,
+} from "../../api/v1alpha1/index.js";
+import { patchStatus, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
+import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
+import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
+import { clusterKeyOf } from "../datasource/reconcile.js";
+import { buildServedStatus, type ServedProblem } from "../datasource/status.js";
+
+export const HUGR_OBJECT_STORAGE_RESOURCE = {
+  group: GROUP,
+  version: VERSION,
+  kind: HUGR_OBJECT_STORAGE_KIND,
+  plural: "hugrobjectstorages",
+};
+
+const WAIT_RETRY_MS = 5_000;
+
+export interface StorageReconcilerOptions {
+  clients: Pick<KubeClients, "objects" | "core" | "customObjects">;
+  runtimes: ClusterRuntimes;
+  logger: Logger;
+}
+
+/** The storage as nodes register it: hugr's register_object_storage arguments. */
+export function toStorageSpec(
+  storage: HugrObjectStorage,
+  credentials: { key: string; secret: string },
+): StorageSpec {
+  const { spec } = storage;
+  return {
+    type: spec.type,
+    name: storage.metadata.name ?? "",
+    scope: spec.scope,
+    key: credentials.key,
+    secret: credentials.secret,
+    region: spec.region ?? "",
+    endpoint: spec.endpoint,
+    useSsl: spec.useSSL ?? true,
+    urlStyle: spec.urlStyle ?? "path",
+    urlCompatibility: spec.urlCompatibility ?? false,
+    kmsKeyId: spec.kmsKeyID ?? "",
+    accountId: spec.accountID ?? "",
+  };
+}
+
+/**
+ * The HugrObjectStorage reconciler: reads the credentials from their Secret (never written to
+ * status, Events or logs), registers the storage on every ready node when it changed or a ready node
+ * lacks it, and reports per-node state. Deletion (finalizer) unregisters it everywhere.
+ */
+export function createStorageReconciler(
+  options: StorageReconcilerOptions,
+): (key: string) => Promise<ReconcileOutcome | void> {
+  const { clients, runtimes } = options;
+
+  async function credentialsOf(
+    storage: HugrObjectStorage,
+  ): Promise<{ key: string; secret: string } | ServedProblem> {
+    const ref = storage.spec.credentialsSecretRef;
+    const namespace = storage.metadata.namespace ?? "";
+    const read = (key: string): Promise<string | undefined> =>
+      readSecretValue(clients.core, { namespace, name: ref.name, key });
+    const [key, secret] = await Promise.all([read(ref.keyIDKey), read(ref.secretKey)]);
+    if (key === undefined || secret === undefined) {
+      return {
+        reason: "SecretNotFound",
+        message: `spec.credentialsSecretRef: Secret '${ref.name}' not found`,
+      };
+    }
+    const missing = [key === "" ? ref.keyIDKey : "", secret === "" ? ref.secretKey : ""].filter(Boolean);
+    if (missing.length > 0) {
+      const message = `spec.credentialsSecretRef: Secret '${ref.name}' has no key ${missing.map((k) => `'${k}'`).join(" or ")} (or it is empty)`;
+      return { reason: "SecretKeyNotFound", message };
+    }
+    return { key, secret };
+  }
+
+  async function writeStatus(
+    storage: HugrObjectStorage,
+    observed: {
+      service: ClusterService | undefined;
+      perNode: NodeResult[];
+      problem: ServedProblem | undefined;
+    },
+  ): Promise<void> {
+    const { served, ...rest } = buildServedStatus({
+      generation: storage.metadata.generation ?? 0,
+      nodes: observed.service?.nodes() ?? [],
+      perNode: observed.perNode,
+      servedState: "registered",
+      off: false,
+      problem: observed.problem,
+      now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    });
+    await patchStatus(clients.customObjects, HUGR_OBJECT_STORAGE_RESOURCE, storage, {
+      ...rest,
+      registered: served,
+    });
+  }
+
+  async function cleanUp(storage: HugrObjectStorage): Promise<void> {
+    const coordination = runtimes.coordination(clusterKeyOf(storage));
+    if (coordination) {
+      const name = storage.metadata.name ?? "";
+      const result = await coordination.service.unregisterStorage(name);
+      if (!result.success && result.nodes.length > 0) {
+        throw new Error(`while unregistering storage '${name}' before deletion: ${result.message}`);
+      }
+    }
+    await setFinalizer(clients.objects, HUGR_OBJECT_STORAGE_RESOURCE, storage, false);
+  }
+
+  return async function reconcileStorage(key) {
+    const [namespace = "", name = ""] = key.split("/");
+    const storage = await readResource<HugrObjectStorage>(
+      clients.customObjects,
+      HUGR_OBJECT_STORAGE_RESOURCE,
+      {
+        namespace,
+        name,
+      },
+    );
+    if (!storage) return;
+    if (storage.metadata.deletionTimestamp) {
+      await cleanUp(storage);
+      return;
+    }
+    await setFinalizer(clients.objects, HUGR_OBJECT_STORAGE_RESOURCE, storage, true);
+    const coordination = runtimes.coordination(clusterKeyOf(storage));
+    if (!coordination) {
+      const problem: ServedProblem = {
+        reason: "ClusterNotReady",
+        message: `HugrCluster '${storage.spec.clusterRef.name}' is not reconciled yet (or does not exist)`,
+      };
+      await writeStatus(storage, { service: undefined, perNode: [], problem });
+      return { requeueAfterMs: WAIT_RETRY_MS };
+    }
+    const credentials = await credentialsOf(storage);
+    if ("reason" in credentials) {
+      await writeStatus(storage, { service: coordination.service, perNode: [], problem: credentials });
+      return { requeueAfterMs: WAIT_RETRY_MS };
+    }
+    const { service } = coordination;
+    const spec = toStorageSpec(storage, credentials);
+    let perNode = await observe(service, name);
+    const ready = service
+      .nodes()
+      .filter((n) => n.ready)
+      .map((n) => n.name);
+    const lacking = ready.filter(
+      (node) => !perNode.some((r) => r.node === node && r.status === "registered"),
+    );
+    if (!isDeepStrictEqual(service.desiredStorage(name), spec) || lacking.length > 0) {
+      const result = await service.registerStorage(spec);
+      const errors = new Map(result.nodes.filter((n) => !n.success).map((n) => [n.node, n.error]));
+      perNode = (await observe(service, name)).map((r) =>
+        errors.has(r.node) ? { ...r, status: "failed", error: errors.get(r.node) } : r,
+      );
+    }
+    await writeStatus(storage, { service, perNode, problem: undefined });
+    const failed = perNode.filter((r) => ready.includes(r.node) && r.status !== "registered");
+    if (failed.length > 0) {
+      throw new Error(`storage '${key}' is not registered on ${failed.map((r) => r.node).join(", ")}`);
+    }
+  };
+}
+
+/** The storage's state on every ready node: registered when the node lists it. */
+async function observe(service: ClusterService, name: string): Promise<NodeResult[]> {
+  const ready = service
+    .nodes()
+    .filter((n) => n.ready)
+    .map((n) => n.name);
+  const { storages } = await service.storages();
+  return ready.map((node) => ({
+    node,
+    status: storages.some((s) => s.node === node && s.name === name) ? "registered" : "unregistered",
+  }));
+}
