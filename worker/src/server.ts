@@ -1,7 +1,9 @@
 import { listen, type Logger } from "@hugr/common";
 import { openCoreDb, withReadCache, type CoreDb } from "@hugr/coredb";
 import {
+  clusterDataSourceWriter,
   createClusterAgent,
+  createClusterMode,
   createManagementClients,
   createNodeApi,
   type ClusterAgent,
@@ -9,8 +11,10 @@ import {
 import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
+  createDirectWriter,
   type DataSourceLoader,
   type DataSourceRuntime,
+  type DataSourceWriter,
 } from "./datasources/index.js";
 import { createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
@@ -80,8 +84,14 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const readiness = createReadiness();
   const metrics = createMetrics();
   const clients = config.cluster ? createManagementClients(config.cluster) : undefined;
+  const mode = createClusterMode();
+  const management = clients?.operations;
+  const dataSourceWriter: () => DataSourceWriter = management
+    ? clusterDataSourceWriter({ mode, db, runtime: dataSources, management, logger })
+    : constant(createDirectWriter({ db, runtime: dataSources, management, logger }));
+  const shared = { db, dataSources, storages, management, logger };
   const graphql = createGraphQLHandler({
-    context: { db, dataSources, storages, management: clients?.operations, logger },
+    context: () => ({ ...shared, dataSourceWriter: dataSourceWriter() }),
     logger,
     metrics,
     cluster: config.cluster !== undefined,
@@ -117,6 +127,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       version: WORKER_VERSION,
       management: clients,
       targets: { dataSources, storages },
+      mode,
       readiness,
       logger,
       metrics,
@@ -178,4 +189,8 @@ function warnAboutUnenforcedAuth(config: WorkerConfig, logger: Logger): void {
         "keep the node on a private network",
     );
   }
+}
+
+function constant<T>(value: T): () => T {
+  return () => value;
 }

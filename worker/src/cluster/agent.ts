@@ -6,12 +6,15 @@ import type { Readiness } from "../http/index.js";
 import type { WorkerMetrics } from "../observability/index.js";
 import { applyClusterConfig, type ClusterTargets } from "./apply.js";
 import type { ManagementClients } from "./clients.js";
+import type { ClusterMode } from "./mode.js";
 
 export interface ClusterAgentOptions {
   config: ClusterConfig;
   version: string;
   management: ManagementClients;
   targets: ClusterTargets;
+  /** Told, with every configuration, who owns the data sources (read by the data source writer). */
+  mode: ClusterMode;
   readiness: Readiness;
   logger: Logger;
   metrics: Pick<WorkerMetrics, "clusterRegistrations" | "clusterHeartbeats" | "clusterConfigApplies">;
@@ -43,11 +46,15 @@ export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
   let heartbeatLoop: Promise<void> | undefined;
 
   async function apply(clusterConfig: NodeClusterConfig, initial: boolean): Promise<void> {
+    options.mode.update(clusterConfig);
     options.onAuthSettings?.(clusterConfig.auth);
     await applyClusterConfig(clusterConfig, options.targets, initial);
     appliedVersion = clusterConfig.version;
     metrics.clusterConfigApplies.inc();
-    logger.info({ configVersion: appliedVersion, initial }, "cluster configuration applied");
+    logger.info(
+      { configVersion: appliedVersion, initial, management: options.mode.current() },
+      "cluster configuration applied",
+    );
   }
 
   async function register(): Promise<void> {

@@ -6,3 +6,5 @@ export { applyClusterConfig } from "./apply.js";
 export type { ClusterTargets } from "./apply.js";
 export { createManagementClients } from "./clients.js";
 export type { ManagementClients } from "./clients.js";
+export { clusterDataSourceWriter, createClusterMode } from "./mode.js";
+export type { ClusterManagement, ClusterMode, ClusterWriterOptions } from "./mode.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskDsnPassword } from "./dsn.js";
+import { maskDsnPassword, redactPaths } from "./dsn.js";
 
 describe("maskDsnPassword", () => {
   it.each([
@@ -16,5 +16,23 @@ describe("maskDsnPassword", () => {
     ["not a url at all", "not a url at all"],
   ])("%s -> %s", (input, expected) => {
     expect(maskDsnPassword(input)).toBe(expected);
+  });
+});
+
+describe("redactPaths", () => {
+  it.each([
+    [
+      'spec.path: Invalid value: "postgres://u:pw-1@h/db"',
+      ["postgres://u:pw-1@h/db"],
+      'spec.path: Invalid value: "postgres://u:***@h/db"',
+    ],
+    ["the password pw-1 is weak", ["postgres://u:pw-1@h/db"], "the password *** is weak"],
+    ["decoded p@ss, encoded p%40ss", ["postgres://u:p%40ss@h/db"], "decoded ***, encoded ***"],
+    ["query secret-q", ["postgres://h/db?user=u&password=secret-q"], "query ***"],
+    ["pair 'with space' and with space", ["host=h password='with space'"], "pair *** and ***"],
+    ["no secret in /data/x.duckdb", ["/data/x.duckdb"], "no secret in /data/x.duckdb"],
+    ["two: a1 b2", ["postgres://u:a1@h/db", "postgres://u:b2@h/db"], "two: *** ***"],
+  ])("%s", (text, paths, expected) => {
+    expect(redactPaths(text, paths)).toBe(expected);
   });
 });

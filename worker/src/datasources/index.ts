@@ -7,4 +7,6 @@ export type {
 } from "./runtime.js";
 export { DataSourceError } from "./errors.js";
 export type { DataSourceErrorCode } from "./errors.js";
-export { maskDsnPassword } from "./dsn.js";
+export { maskDsnPassword, redactPaths } from "./dsn.js";
+export { createDirectWriter } from "./writer.js";
+export type { DataSourceWriter, DirectWriterOptions } from "./writer.js";

@@ -1,13 +1,19 @@
 import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { ManagementClient } from "@hugr/protocol";
-import type { DataSourceRuntime } from "../datasources/index.js";
+import type { DataSourceRuntime, DataSourceWriter } from "../datasources/index.js";
 import type { StorageRegistry } from "../storages/index.js";
 
-/** What every resolver can reach. Built once per node; requests share it. */
+/** What every resolver can reach. Built for each request, mostly from parts the node's requests share. */
 export interface GraphQLContext {
   db: CoreDb;
   dataSources: DataSourceRuntime;
+  /**
+   * How insert/update/delete_data_sources write: the core database directly, or through the
+   * management node when a Kubernetes operator owns the data sources. Chosen for each request,
+   * because the management node can change it at any heartbeat.
+   */
+  dataSourceWriter: DataSourceWriter;
   storages: StorageRegistry;
   /** The management node, in cluster mode (CLUSTER_MANAGEMENT_URL set); undefined on a single node. */
   management: ManagementClient | undefined;

@@ -11,7 +11,8 @@ import { useErrorMetrics } from "./plugins/use-error-metrics.js";
 import { buildSchema } from "./schema/index.js";
 
 export interface GraphQLHandlerOptions {
-  context: GraphQLContext;
+  /** Called once per request: cheap, returning shared parts plus what can change between requests. */
+  context: () => GraphQLContext;
   logger: Logger;
   metrics: WorkerMetrics;
   /** Cluster mode: serve the core.cluster module. */
@@ -43,7 +44,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     graphiql: false,
     landingPage: false,
     logging: false,
-    context: () => options.context,
+    context: () => options.context(),
     maskedErrors: { maskError: createErrorMasker(options.logger) },
     plugins: [
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...asValidationError }),

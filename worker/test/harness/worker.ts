@@ -33,14 +33,23 @@ export interface InProcessWorker {
   close(): Promise<void>;
 }
 
+export interface InProcessWorkerOptions {
+  /** Receives the node's JSON log lines (default stdout); set LOG_LEVEL in the env to get any. */
+  logDestination?: { write(line: string): void };
+}
+
 /** Starts a work node in this process on a free loopback port with the given environment. */
-export async function startInProcessWorker(env: Record<string, string>): Promise<InProcessWorker> {
+export async function startInProcessWorker(
+  env: Record<string, string>,
+  options: InProcessWorkerOptions = {},
+): Promise<InProcessWorker> {
   const config = parseWorkerConfig({
     BIND: "127.0.0.1:0",
     LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
     ...env,
   });
-  const worker = await startWorker(config, { logger: createLogger(config.logLevel) });
+  const logger = createLogger(config.logLevel, "worker", options.logDestination ?? process.stdout);
+  const worker = await startWorker(config, { logger });
   return {
     url: worker.url,
     worker,

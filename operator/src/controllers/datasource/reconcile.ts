@@ -1,14 +1,20 @@
 import type { Logger } from "@hugr/common";
 import {
+  CORE_CHANGED_CHANNEL,
+  deleteDataSources,
   getDataSource,
   putDataSource,
-  deleteDataSources,
   type CoreDb,
   type DataSource,
   type DataSourceInput,
 } from "@hugr/coredb";
-import type { NodeResult } from "../../api/v1alpha1/index.js";
-import { GROUP, HUGR_DATA_SOURCE_KIND, VERSION, type HugrDataSource } from "../../api/v1alpha1/index.js";
+import {
+  GROUP,
+  HUGR_DATA_SOURCE_KIND,
+  VERSION,
+  type HugrDataSource,
+  type NodeResult,
+} from "../../api/v1alpha1/index.js";
 import { patchStatus, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
 import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
@@ -81,7 +87,10 @@ export function createDataSourceReconciler(
       if (!result.success && result.nodes.length > 0) {
         throw new Error(`while unloading data source '${name}' before deletion: ${result.message}`);
       }
-      if (!coordination.db.readOnly) await deleteDataSources(coordination.db, { name: { eq: name } });
+      if (!coordination.db.readOnly) {
+        await deleteDataSources(coordination.db, { name: { eq: name } });
+        await announceChange(coordination.db);
+      }
     }
     await setFinalizer(clients.objects, HUGR_DATA_SOURCE_RESOURCE, source, false);
   }
@@ -151,7 +160,13 @@ async function writeRow(db: CoreDb, input: DataSourceInput): Promise<boolean> {
   const current = await getDataSource(db, input.name);
   if (current && sameRow(current, input)) return false;
   await putDataSource(db, input);
+  await announceChange(db);
   return true;
+}
+
+/** Tells every worker to drop its cached data source listing now (as a worker's own write does). */
+async function announceChange(db: CoreDb): Promise<void> {
+  if (db.kind === "postgres") await db.query("SELECT pg_notify($1, '')", [CORE_CHANGED_CHANNEL]);
 }
 
 function sameRow(current: DataSource, input: DataSourceInput): boolean {

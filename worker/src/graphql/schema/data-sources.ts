@@ -1,14 +1,6 @@
-import {
-  deleteDataSources,
-  insertDataSource,
-  listDataSources,
-  updateDataSources,
-  type CatalogSource,
-  type DataSource,
-} from "@hugr/coredb";
+import { listDataSources, type CatalogSource, type DataSource } from "@hugr/coredb";
 import { maskDsnPassword } from "../../datasources/index.js";
 import { builder } from "../builder.js";
-import type { GraphQLContext } from "../context.js";
 import { selectsField } from "../selection.js";
 import { BooleanFilter, OrderByField, StringFilter } from "./filters.js";
 import { CoreMutation, CoreQuery } from "./modules.js";
@@ -182,13 +174,7 @@ builder.objectFields(CoreMutation, (t) => ({
     type: DataSourceRef,
     description: "Adds a data source and its catalogs; load it with load_data_source",
     args: { data: t.arg({ type: DataSourceInput, required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const inserted = await insertDataSource(ctx.db, args.data);
-      // In a cluster, a new source stays unloaded everywhere (also on nodes that join later)
-      // until load_data_source, as the reference describes.
-      await tellCluster(ctx, "unloadDataSource", inserted.name);
-      return inserted;
-    },
+    resolve: (_root, args, ctx) => ctx.dataSourceWriter.insert(args.data),
   }),
   update_data_sources: t.field({
     type: [DataSourceRef],
@@ -197,37 +183,12 @@ builder.objectFields(CoreMutation, (t) => ({
       filter: t.arg({ type: DataSourcesFilter, required: true }),
       data: t.arg({ type: DataSourcePatch, required: true }),
     },
-    resolve: (_root, args, ctx) => updateDataSources(ctx.db, args.filter, args.data),
+    resolve: (_root, args, ctx) => ctx.dataSourceWriter.update(args.filter, args.data),
   }),
   delete_data_sources: t.field({
     type: [DataSourceRef],
     description: "Unloads and deletes the matching data sources; returns them as they were",
     args: { filter: t.arg({ type: DataSourcesFilter, required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const deleted = await deleteDataSources(ctx.db, args.filter);
-      for (const source of deleted) {
-        await ctx.dataSources.forget(source.name);
-        await tellCluster(ctx, "unloadDataSource", source.name);
-      }
-      return deleted;
-    },
+    resolve: (_root, args, ctx) => ctx.dataSourceWriter.delete(args.filter),
   }),
 }));
-
-/**
- * Keeps the cluster in step with a change the core database already committed. The change stands
- * whatever the management node answers, so a failure is logged, not returned as the mutation's error.
- */
-async function tellCluster(ctx: GraphQLContext, operation: "unloadDataSource", name: string): Promise<void> {
-  if (!ctx.management) return;
-  try {
-    const result = await ctx.management[operation](name);
-    if (!result.success)
-      ctx.logger.warn({ dataSource: name, message: result.message }, "cluster unload incomplete");
-  } catch (error) {
-    ctx.logger.warn(
-      { dataSource: name, err: (error as Error).message },
-      "could not reach the management node",
-    );
-  }
-}
