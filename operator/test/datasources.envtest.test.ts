@@ -11,8 +11,14 @@ import {
   REGISTER_STORAGE_VARIABLES,
   REGISTER_STORAGE_WITH_VARIABLES,
   UNLOAD_DATA_SOURCE,
+  UNREGISTER_STORAGE,
 } from "../../e2e/cluster/reference-cluster-queries.js";
 import { eventually, graphql, type RunningProcess } from "../../e2e/harness/processes.js";
+import {
+  ADD_DATA_SOURCE,
+  DELETE_DATA_SOURCE,
+  UPDATE_DATA_SOURCE,
+} from "../../worker/test/reference-queries.js";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
 import type { Condition, HugrDataSource, HugrObjectStorage } from "../src/api/v1alpha1/index.js";
 import { startEnvtest, type Envtest } from "./harness/envtest.js";
@@ -246,6 +252,194 @@ describe("a HugrDataSource applied with kubectl", () => {
   });
 });
 
+/** A GraphQL answer's errors, as `code: message` lines (empty when there were none). */
+function errorsOf(body: unknown): string[] {
+  const errors = (body as { errors?: { message: string; extensions?: { code?: string } }[] }).errors ?? [];
+  return errors.map((e) => `${e.extensions?.code ?? ""}: ${e.message}`);
+}
+
+async function gql(query: string, variables?: Record<string, unknown>): Promise<unknown> {
+  return (await graphql(worker().url, query, variables)).body;
+}
+
+describe("the GraphQL door into the same resources", () => {
+  const password = "pw-0f3c9a";
+  const data = {
+    name: "web",
+    type: "postgres",
+    prefix: "web",
+    description: "Web analytics",
+    as_module: true,
+    path: `postgres://web:${password}@db:5432/web`,
+    catalogs: [{ name: "web_schema", type: "text", description: "", path: "type Visit { id: Int }" }],
+  };
+
+  it("insert_data_sources creates the HugrDataSource, the password in a Secret it owns", async () => {
+    const body = await gql(ADD_DATA_SOURCE, { data });
+    expect(errorsOf(body)).toEqual([]);
+    expect(JSON.stringify(body)).toContain("postgres://web:***@db:5432/web");
+    const created = await waitFor("web Ready", () => hds("web"), settled("attached"));
+    expect(created.spec).toMatchObject({
+      prefix: "web",
+      asModule: true,
+      pathSecretRef: { name: "web-dsn", key: "url" },
+    });
+    expect(created.spec.path).toBeUndefined();
+    const secret = await getJson<{ metadata: { ownerReferences?: { kind: string; uid: string }[] } }>(env, [
+      "secret",
+      "web-dsn",
+      "-n",
+      NAMESPACE,
+    ]);
+    expect(secret?.metadata.ownerReferences).toMatchObject([
+      { kind: "HugrDataSource", uid: created.metadata.uid },
+    ]);
+    expect((await row("web"))?.["path"]).toBe(data.path);
+    const shown = [
+      await kubectlOk(env, ["get", "hds", "web", "-n", NAMESPACE, "-o", "yaml"]),
+      operator.output(),
+      ...[...workers.values()].map((w) => w.output()),
+    ];
+    expect(shown.join("\n")).not.toContain(password);
+  });
+
+  it("update_data_sources changes the resource; a kubectl change shows in GraphQL", async () => {
+    const updated = await gql(UPDATE_DATA_SOURCE, { name: "web", data: { description: "Web v2" } });
+    expect(errorsOf(updated)).toEqual([]);
+    expect((await hds("web"))?.spec.description).toBe("Web v2");
+    await kubectlOk(env, [
+      "patch",
+      "hds",
+      "web",
+      "-n",
+      NAMESPACE,
+      "--type=merge",
+      "-p",
+      '{"spec":{"readOnly":true}}',
+    ]);
+    await waitFor(
+      "the row follows",
+      async () => row("web"),
+      () => true,
+    );
+    await eventually(
+      async () =>
+        JSON.stringify(
+          await gql('query { core { data_sources(filter: {name: {eq: "web"}}) { read_only } } }'),
+        ).includes('"read_only":true'),
+      10_000,
+      "read_only in GraphQL",
+    );
+  });
+
+  it("unload_data_source and load_data_source switch spec.disabled and answer with the reconcile's result", async () => {
+    const unloaded = await gql(UNLOAD_DATA_SOURCE("web"));
+    expect(JSON.stringify(unloaded)).toContain('"success":true');
+    expect((await hds("web"))?.spec.disabled).toBe(true);
+    expect(readyOf(await hds("web"))?.reason).toBe("Unloaded");
+    const loaded = await gql(LOAD_DATA_SOURCE("web"));
+    expect(JSON.stringify(loaded)).toContain('"success":true');
+    expect((await hds("web"))?.spec.disabled).toBe(false);
+    expect((await hds("web"))?.status).toMatchObject({ loaded: 2, total: 2 });
+  });
+
+  it("refuses a GraphQL change to a field GitOps owns, and changes nothing", async () => {
+    const gitops = dataSource("web", { description: "Owned by GitOps" });
+    await kubectlOk(
+      env,
+      ["apply", "--server-side", "--field-manager=gitops", "--force-conflicts", "-f", "-"],
+      JSON.stringify({
+        ...gitops,
+        spec: { clusterRef: { name: "demo" }, type: "postgres", description: "Owned by GitOps" },
+      }),
+    );
+    await waitFor(
+      "the row follows GitOps",
+      () => row("web"),
+      (r) => r["description"] === "Owned by GitOps",
+    );
+    const refused = await gql(UPDATE_DATA_SOURCE, {
+      name: "web",
+      data: { description: "Changed in GraphQL" },
+    });
+    expect(errorsOf(refused).join("\n")).toMatch(/^MANAGEMENT_CONFLICT: .*conflict.*gitops/im);
+    expect((await hds("web"))?.spec.description).toBe("Owned by GitOps");
+    expect((await row("web"))?.["description"]).toBe("Owned by GitOps");
+  });
+
+  it.each([
+    ["an existing name", ADD_DATA_SOURCE, { data: { ...data, name: "analytics" } }, /already exists/],
+    ["an invalid prefix", ADD_DATA_SOURCE, { data: { ...data, name: "bad", prefix: "no-dashes" } }, /prefix/],
+    [
+      "an unknown type",
+      ADD_DATA_SOURCE,
+      { data: { ...data, name: "bad", type: "oracle" } },
+      /unknown data source type/,
+    ],
+    ["loading an unknown data source", LOAD_DATA_SOURCE("nope"), undefined, /MANAGEMENT_NOT_FOUND/],
+  ])("refuses %s with a clear error, creating nothing", async (_case, query, variables, message) => {
+    const body = await gql(query, variables);
+    expect(errorsOf(body).join("\n")).toMatch(message);
+    expect(await hds("bad")).toBeUndefined();
+    expect(await hds("nope")).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "moving it to another cluster",
+      { spec: { clusterRef: { name: "other" } } },
+      /clusterRef.name is immutable/,
+    ],
+    [
+      "both path and pathSecretRef",
+      { spec: { path: "postgres://x@db/x" } },
+      /exactly one of path and pathSecretRef/,
+    ],
+    [
+      "an unknown catalog type",
+      { spec: { catalogs: [{ name: "c", type: "zip", path: "/c" }] } },
+      /catalogs\[0\]\.type/,
+    ],
+  ])("the apiserver refuses %s through kubectl, and nothing changes", async (_case, patch, message) => {
+    const before = await hds("web");
+    const result = await env.kubectl([
+      "patch",
+      "hds",
+      "web",
+      "-n",
+      NAMESPACE,
+      "--type=merge",
+      "-p",
+      JSON.stringify(patch),
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect((await hds("web"))?.metadata.generation).toBe(before?.metadata.generation);
+  });
+
+  it("delete_data_sources deletes the resource, the row and the load on every node", async () => {
+    const deleted = await gql(DELETE_DATA_SOURCE, { name: "web" });
+    expect(errorsOf(deleted)).toEqual([]);
+    expect(await hds("web")).toBeUndefined();
+    expect(await row("web")).toBeUndefined();
+  });
+
+  it("register_object_storage creates a HugrObjectStorage; unregister deletes it", async () => {
+    const registered = await gql(REGISTER_STORAGE_WITH_VARIABLES, REGISTER_STORAGE_VARIABLES);
+    expect(errorsOf(registered)).toEqual([]);
+    expect(JSON.stringify(registered)).toContain('"success":true');
+    const created = await hos("minio-storage");
+    expect(created?.spec).toMatchObject({
+      scope: "my-bucket",
+      credentialsSecretRef: { name: "minio-storage-credentials" },
+    });
+    expect(created?.status).toMatchObject({ registered: 2, total: 2 });
+    const unregistered = await gql(UNREGISTER_STORAGE);
+    expect(JSON.stringify(unregistered)).toContain('"success":true');
+    expect(await hos("minio-storage")).toBeUndefined();
+  });
+});
+
 describe("a HugrObjectStorage", () => {
   it("registers the storage on every node, credentials never visible", async () => {
     await kubectlOk(env, [
@@ -307,9 +501,3 @@ describe("deletion when the cluster is gone", () => {
     expect(await hds("orphan")).toBeUndefined();
   });
 });
-
-// Imported for the GraphQL-door tests that follow once the worker side lands.
-void LOAD_DATA_SOURCE;
-void UNLOAD_DATA_SOURCE;
-void REGISTER_STORAGE_WITH_VARIABLES;
-void REGISTER_STORAGE_VARIABLES;

@@ -1,6 +1,6 @@
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { ClusterOperationResult, DataSourceDefinition, StorageSpec } from "@hugr/protocol";
-import type { NodeResult } from "../../api/v1alpha1/index.js";
+import type { HugrDataSource, NodeResult } from "../../api/v1alpha1/index.js";
 import { API_VERSION, HUGR_DATA_SOURCE_KIND, HUGR_OBJECT_STORAGE_KIND } from "../../api/v1alpha1/index.js";
 import { isNotFound, statusCode, type CustomResourceType, type KubeClients } from "../../kube/index.js";
 import { OperationRefused } from "../../management/index.js";
@@ -148,17 +148,23 @@ export function createClusterMirror(options: MirrorOptions): ClusterMirror {
   }
 
   async function setDisabled(name: string, disabled: boolean): Promise<ClusterOperationResult> {
-    if (!(await readResource(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, { namespace, name }))) {
+    const current = await readResource<HugrDataSource>(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, {
+      namespace,
+      name,
+    });
+    if (!current) {
       throw new OperationRefused(
         "NOT_FOUND",
         `no ${HUGR_DATA_SOURCE_KIND} '${name}' in namespace '${namespace}'`,
       );
     }
+    // The whole spec, as it is, with the new flag: server-side apply removes fields its applier set
+    // before and now leaves out, so a partial apply would delete what an insert through GraphQL set.
     const applied = await apply({
       apiVersion: API_VERSION,
       kind: HUGR_DATA_SOURCE_KIND,
       metadata: { name, namespace },
-      spec: { disabled },
+      spec: { ...current.spec, disabled },
     });
     return waitReconciled(HUGR_DATA_SOURCE_RESOURCE, name, applied.metadata?.generation ?? 0);
   }
