@@ -202,6 +202,19 @@ describe("a HugrDataSource applied with kubectl", () => {
     expect(shown).not.toContain("s3cr3t-pw");
   });
 
+  it("picks up a rotated DSN at once when its Secret carries hugr.io/reload=true", async () => {
+    const rotated = "postgres://reporting:n3w-pw@db:5432/reporting";
+    await kubectlOk(env, ["label", "secret", "reporting-dsn", "-n", NAMESPACE, "hugr.io/reload=true"]);
+    const patch = JSON.stringify({ stringData: { url: rotated } });
+    await kubectlOk(env, ["patch", "secret", "reporting-dsn", "-n", NAMESPACE, "--type=merge", "-p", patch]);
+    await eventually(
+      async () => (await row("reporting"))?.["path"] === rotated,
+      10_000,
+      "the rotated DSN in the row",
+    );
+    await waitFor("reloaded everywhere", () => hds("reporting"), settled("attached"));
+  });
+
   it("unloads a disabled data source everywhere and loads it again when enabled", async () => {
     await kubectlOk(env, [
       "patch",
