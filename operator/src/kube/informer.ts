@@ -326,6 +326,7 @@ async function listObjects<T extends KubernetesObject>(
  */
 function replaceCache<T extends KubernetesObject>(ctx: Context<T>, items: T[]): void {
   const { cache } = ctx.state;
+  items.forEach(stripManagedFields);
   const listed = new Map(items.map((obj) => [objectKey(obj), obj]));
   for (const [key, obj] of cache) {
     if (listed.has(key)) continue;
@@ -341,6 +342,7 @@ function replaceCache<T extends KubernetesObject>(ctx: Context<T>, items: T[]): 
 
 /** A watched add or update. The ListWatch also reports each listed object, which the cache has already. */
 function upsert<T extends KubernetesObject>(ctx: Context<T>, obj: T): void {
+  stripManagedFields(obj);
   const key = objectKey(obj);
   const change = classifyChange(ctx.state.cache.get(key), obj);
   ctx.state.failingSince = undefined;
@@ -348,6 +350,15 @@ function upsert<T extends KubernetesObject>(ctx: Context<T>, obj: T): void {
   if (change === "resync") return;
   ctx.state.cache.set(key, obj);
   emit(ctx, obj, change);
+}
+
+/**
+ * Drops metadata.managedFields from a cached object, in place (client-node's ListWatch holds the same
+ * instance): often the larger part of an object, and nothing reads it from a cache (readers of field
+ * ownership GET the object). controller-runtime's caches strip it the same way.
+ */
+function stripManagedFields(obj: KubernetesObject): void {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
 }
 
 function remove<T extends KubernetesObject>(ctx: Context<T>, obj: T): void {
