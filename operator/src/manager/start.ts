@@ -66,8 +66,9 @@ const CLOSE_TIMEOUT_MS = 10_000;
 const LABEL_RETRY_MS = 2_000;
 
 /**
- * Starts the operator: the management API for every HugrCluster's workers, informers on the
- * HugrClusters and what they own, and, while this replica holds the Lease, the reconcile workers.
+ * Starts the operator: the management API for every HugrCluster's workers, informers on the three
+ * kinds and what a HugrCluster owns, and, while this replica holds the Lease, the reconcile workers
+ * of the three controllers.
  * Caches run on every replica, so a standby that takes over starts with them warm; only the
  * leader reconciles and serves workers (its pod carries LEADER_LABEL, which the Service selects;
  * a standby answers the management API with 503 UNAVAILABLE).
@@ -104,7 +105,11 @@ export async function startOperator(
     },
     operationsFor: (id) => {
       const [namespace = "", name = ""] = id.split("/");
-      return createClusterMirror({ clients, cluster: { namespace, name }, timeoutMs: config.timeoutMs * 2 });
+      return createClusterMirror({
+        clients,
+        cluster: { namespace, name },
+        timeoutMs: mirrorTimeoutMs(config),
+      });
     },
   });
   const events = createEventRecorder({ api: clients.events, identity: config.identity, logger });
@@ -199,7 +204,7 @@ export async function startOperator(
   return {
     url: server.url,
     port: server.port,
-    isLeader: () => leadership.isLeading() ?? false,
+    isLeader: () => leadership.isLeading(),
     async close() {
       closing = true;
       // Open requests (fan-outs among them) finish first, then the term ends and the Lease goes.
@@ -209,6 +214,15 @@ export async function startOperator(
       logger.info("operator stopped");
     },
   };
+}
+
+/**
+ * How long a mirrored GraphQL change waits for its reconcile: a fan-out takes up to TIMEOUT, and the
+ * worker waits TIMEOUT plus 5 s for the answer (RegisterNodeResponse.operationTimeoutMs), so the
+ * operator answers RECONCILE_TIMEOUT before the worker gives up on the request.
+ */
+function mirrorTimeoutMs(config: OperatorConfig): number {
+  return config.timeoutMs + 3_000;
 }
 
 /** Counts each reconcile's outcome and duration. */
