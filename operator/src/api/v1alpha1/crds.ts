@@ -7,6 +7,7 @@ import {
   HugrClusterStatusSchema,
 } from "./hugrcluster.js";
 import {
+  DATA_SOURCE_NAME,
   HUGR_DATA_SOURCE_KIND,
   HugrDataSourceSpecSchema,
   HugrDataSourceStatusSchema,
@@ -259,6 +260,9 @@ export const hugrDataSourceCrd = buildCrd({
   description: "HugrDataSource is a data source loaded on every node of a HugrCluster.",
   spec: HugrDataSourceSpecSchema,
   status: HugrDataSourceStatusSchema,
+  // The name is the data source's name in hugr (a GraphQL name) and a Kubernetes name at once:
+  // lowercase letters, digits and nothing else ('-' and '.' are not GraphQL, '_' is not Kubernetes).
+  name: { type: "string", maxLength: 63, pattern: DATA_SOURCE_NAME },
   columns: [
     clusterColumn,
     typeColumn,

@@ -13,6 +13,9 @@ import {
 
 export const HUGR_DATA_SOURCE_KIND = "HugrDataSource";
 
+/** A HugrDataSource's metadata.name: a valid hugr data source name that Kubernetes also accepts. */
+export const DATA_SOURCE_NAME = "^[a-z][a-z0-9]*$";
+
 export const DATA_SOURCE_TYPES = ["postgres", "duckdb", "mysql", "mssql", "http", "extension"] as const;
 export const CATALOG_TYPES = ["localFS", "uri", "uriFile", "text"] as const;
 

@@ -17,6 +17,7 @@ export {
 export type { HugrCluster, HugrClusterSpec, HugrClusterStatus } from "./hugrcluster.js";
 export {
   CATALOG_TYPES,
+  DATA_SOURCE_NAME,
   DATA_SOURCE_TYPES,
   HUGR_DATA_SOURCE_KIND,
   HugrDataSourceSpecSchema,

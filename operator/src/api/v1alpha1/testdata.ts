@@ -249,6 +249,14 @@ export const invalidCases: readonly InvalidCase[] = [
     message: "auth.oidc.clientId is required when auth.oidc.issuer is set",
   },
   {
+    title: "data source name that is not a hugr name",
+    kind: "HugrDataSource",
+    name: "web-analytics",
+    spec: source,
+    by: "schema",
+    field: "metadata.name",
+  },
+  {
     title: "unknown data source type",
     kind: "HugrDataSource",
     spec: { ...source, type: "oracle" },

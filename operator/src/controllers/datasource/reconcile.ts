@@ -1,5 +1,6 @@
 import type { Logger } from "@hugr/common";
 import {
+  CoreDbError,
   CORE_CHANGED_CHANNEL,
   deleteDataSources,
   getDataSource,
@@ -116,6 +117,34 @@ export function createDataSourceReconciler(
     await patchStatus(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, source, { ...rest, loaded: served });
   }
 
+  /** The row written and every ready node converged: the part that needs the cluster's coordination. */
+  async function serve(
+    source: HugrDataSource,
+    coordination: { service: ClusterService; db: CoreDb },
+  ): Promise<ReconcileOutcome | void> {
+    const key = `${source.metadata.namespace ?? ""}/${source.metadata.name ?? ""}`;
+    const name = source.metadata.name ?? "";
+    const path = await resolvePath(source);
+    if (typeof path !== "string") {
+      await writeStatus(source, { service: coordination.service, perNode: [], problem: path });
+      return { requeueAfterMs: WAIT_RETRY_MS };
+    }
+    const changed = await writeRowOrProblem(coordination.db, toDataSourceInput(source, path));
+    if (typeof changed !== "boolean") {
+      // Terminal: retrying cannot help until the resource changes (which wakes the reconcile).
+      await writeStatus(source, { service: coordination.service, perNode: [], problem: changed });
+      return;
+    }
+    const stale = changed || source.status?.observedGeneration !== source.metadata.generation;
+    const perNode = await converge(coordination.service, name, {
+      disabled: source.spec.disabled ?? false,
+      stale,
+    });
+    await writeStatus(source, { service: coordination.service, perNode, problem: undefined });
+    const failed = failures(coordination.service, perNode, source.spec.disabled ?? false);
+    if (failed.length > 0) throw new Error(`data source '${key}' is not served by ${failed.join("; ")}`);
+  }
+
   return async function reconcileDataSource(key) {
     const [namespace = "", name = ""] = key.split("/");
     const source = await readResource<HugrDataSource>(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, {
@@ -137,21 +166,20 @@ export function createDataSourceReconciler(
       await writeStatus(source, { service: undefined, perNode: [], problem });
       return { requeueAfterMs: WAIT_RETRY_MS };
     }
-    const path = await resolvePath(source);
-    if (typeof path !== "string") {
-      await writeStatus(source, { service: coordination.service, perNode: [], problem: path });
-      return { requeueAfterMs: WAIT_RETRY_MS };
-    }
-    const changed = await writeRow(coordination.db, toDataSourceInput(source, path));
-    const stale = changed || source.status?.observedGeneration !== source.metadata.generation;
-    const perNode = await converge(coordination.service, name, {
-      disabled: source.spec.disabled ?? false,
-      stale,
-    });
-    await writeStatus(source, { service: coordination.service, perNode, problem: undefined });
-    const failed = failures(coordination.service, perNode, source.spec.disabled ?? false);
-    if (failed.length > 0) throw new Error(`data source '${key}' is not served by ${failed.join("; ")}`);
+    return serve(source, coordination);
   };
+}
+
+/** writeRow, with a definition the core database refuses (an invalid name, say) as a problem. */
+async function writeRowOrProblem(db: CoreDb, input: DataSourceInput): Promise<boolean | ServedProblem> {
+  try {
+    return await writeRow(db, input);
+  } catch (error) {
+    if (error instanceof CoreDbError && error.code === "INVALID_INPUT") {
+      return { reason: "InvalidDataSource", message: error.message };
+    }
+    throw error;
+  }
 }
 
 /** Writes the row when it differs from what the core database holds; true when it wrote. */
