@@ -16,8 +16,7 @@ export type ClusterReason =
   | "SecretKeyNotFound"
   | "CoreDatabaseUnreachable"
   | "ClusterSecretGenerated"
-  | "ConfigurationChanged"
-  | "ReconcileFailed";
+  | "ConfigurationChanged";
 
 /** One condition as a reconcile computes it; the time is kept from the stored one while its status holds. */
 export interface ConditionUpdate {
