@@ -173,16 +173,23 @@ function apiConfiguration(kc: KubeConfig, requestTimeoutMs: number): Configurati
 type RequestContext = Parameters<KubeConfig["applySecurityAuthentication"]>[0];
 type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
 
-/** How long one connection pool serves before a new one picks up rotated client certificates. */
-const POOL_REFRESH_MS = 10 * 60_000;
+/**
+ * How long one connection pool serves new requests. Short, because a keep-alive connection can go
+ * silent (a dead load balancer, a half-open TCP connection): every request given to it waits out the
+ * request timeout, and the operator's renewals, reconciles and re-election would queue behind each
+ * other (client-go guards HTTP/2 the same way with pings). A new pool every 30 s keeps most of the
+ * reuse and bounds how long a silent connection can be handed out; it also picks up rotated client
+ * certificates.
+ */
+const POOL_REFRESH_MS = 30_000;
 
 /**
  * The KubeConfig's authentication with one keep-alive connection pool for every request. client-node
  * 2.0.1 builds a new undici Agent, so a new TLS connection that is never closed, for each request
  * (measured: 110 calls, 110 connections, 8-10 ms each against 2 ms on a reused one; the operator's
  * sockets and memory grew with the resources). Headers (tokens, re-read from their file) are still
- * applied per request; the pool is replaced every POOL_REFRESH_MS so rotated client certificates
- * are picked up. Written by hand: client-node has no option for it.
+ * applied per request; the pool is replaced every POOL_REFRESH_MS. Written by hand: client-node has
+ * no option for it.
  */
 function pooledAuthentication(kc: KubeConfig): {
   getName: () => string;
