@@ -12,7 +12,7 @@ build: ## compile the TypeScript workspaces into dist/
 	tsc -b protocol coredb common worker operator
 	chmod +x worker/dist/main.js operator/dist/main.js
 
-typecheck: ## type-check sources, tests and benchmarks
+typecheck: build ## type-check sources, tests and benchmarks (they import the workspaces through their dist/)
 	tsc -p tsconfig.json --noEmit
 
 lint: typecheck build ## type-aware lint, formatting check, committed schema and CRDs up to date
