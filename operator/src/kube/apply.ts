@@ -276,6 +276,6 @@ function definedEntries(object: Record<string, unknown>): Map<string, unknown> {
 }
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
-function rfc3339(date: Date): string {
+export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

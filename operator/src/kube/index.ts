@@ -30,6 +30,7 @@ export {
   isConflict,
   isNotFound,
   patchStatus,
+  rfc3339,
   preserveTransitionTimes,
   statusChanged,
   statusCode,

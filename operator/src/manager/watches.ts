@@ -1,10 +1,13 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import {
   GROUP,
-  VERSION,
+  HUGR_CLUSTER_RESOURCE,
+  HUGR_DATA_SOURCE_RESOURCE,
+  HUGR_OBJECT_STORAGE_RESOURCE,
   type HugrCluster,
   type HugrDataSource,
   type HugrObjectStorage,
+  type ResourceType,
 } from "../api/v1alpha1/index.js";
 import { referencedSecretNames } from "../controllers/cluster/index.js";
 import { clusterKeyOf } from "../controllers/datasource/index.js";
@@ -20,15 +23,14 @@ export const OWNED_KINDS: readonly CollectionRef[] = [
   { apiVersion: "policy/v1", plural: "poddisruptionbudgets" },
 ];
 
-export const HUGR_CLUSTERS: CollectionRef = { apiVersion: `${GROUP}/${VERSION}`, plural: "hugrclusters" };
-export const HUGR_DATA_SOURCES: CollectionRef = {
-  apiVersion: `${GROUP}/${VERSION}`,
-  plural: "hugrdatasources",
-};
-export const HUGR_OBJECT_STORAGES: CollectionRef = {
-  apiVersion: `${GROUP}/${VERSION}`,
-  plural: "hugrobjectstorages",
-};
+/** The collection of every namespace (or one) of a kind of ours. */
+const collectionOf = (type: ResourceType): CollectionRef => ({
+  apiVersion: `${type.group}/${type.version}`,
+  plural: type.plural,
+});
+export const HUGR_CLUSTERS = collectionOf(HUGR_CLUSTER_RESOURCE);
+export const HUGR_DATA_SOURCES = collectionOf(HUGR_DATA_SOURCE_RESOURCE);
+export const HUGR_OBJECT_STORAGES = collectionOf(HUGR_OBJECT_STORAGE_RESOURCE);
 
 /**
  * Secrets with this label are watched, and a change re-reconciles every HugrCluster that references

@@ -305,3 +305,23 @@ export const crds: readonly CustomResourceDefinition[] = [
   hugrDataSourceCrd,
   hugrObjectStorageCrd,
 ];
+
+/** Where a kind lives in the API: what clients, watches and status patches need. */
+export interface ResourceType {
+  group: string;
+  version: string;
+  kind: string;
+  /** The resource name in URLs, e.g. `hugrclusters`. */
+  plural: string;
+}
+
+const resourceOf = (crd: CustomResourceDefinition): ResourceType => ({
+  group: crd.spec.group,
+  version: VERSION,
+  kind: crd.spec.names.kind,
+  plural: crd.spec.names.plural,
+});
+
+export const HUGR_CLUSTER_RESOURCE = resourceOf(hugrClusterCrd);
+export const HUGR_DATA_SOURCE_RESOURCE = resourceOf(hugrDataSourceCrd);
+export const HUGR_OBJECT_STORAGE_RESOURCE = resourceOf(hugrObjectStorageCrd);

@@ -34,5 +34,14 @@ export type {
   HugrObjectStorageSpec,
   HugrObjectStorageStatus,
 } from "./hugrobjectstorage.js";
-export { crds, hugrClusterCrd, hugrDataSourceCrd, hugrObjectStorageCrd, toOpenAPISchema } from "./crds.js";
-export type { CustomResourceDefinition, JSONSchemaProps, PrinterColumn } from "./crds.js";
+export {
+  crds,
+  HUGR_CLUSTER_RESOURCE,
+  HUGR_DATA_SOURCE_RESOURCE,
+  HUGR_OBJECT_STORAGE_RESOURCE,
+  hugrClusterCrd,
+  hugrDataSourceCrd,
+  hugrObjectStorageCrd,
+  toOpenAPISchema,
+} from "./crds.js";
+export type { CustomResourceDefinition, JSONSchemaProps, PrinterColumn, ResourceType } from "./crds.js";

@@ -1,3 +1,3 @@
-export { createClusterReconciler, HUGR_CLUSTER_RESOURCE } from "./reconcile.js";
+export { createClusterReconciler } from "./reconcile.js";
 export type { ClusterEventRecorder, ClusterReconcilerOptions } from "./reconcile.js";
 export { referencedSecretNames } from "./inputs.js";

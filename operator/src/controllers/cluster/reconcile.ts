@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "@hugr/common";
-import { GROUP, HUGR_CLUSTER_KIND, VERSION, type HugrCluster } from "../../api/v1alpha1/index.js";
+import { HUGR_CLUSTER_RESOURCE, type HugrCluster } from "../../api/v1alpha1/index.js";
 import {
   applyObject,
   createIfAbsent,
   errorSummary,
   isNotFound,
   patchStatus,
+  rfc3339,
   type KubeClients,
   type ReconcileOutcome,
 } from "../../kube/index.js";
@@ -30,14 +31,6 @@ import {
 } from "./specs/index.js";
 import { handOverReplicas } from "./scale.js";
 import { buildStatus, type ClusterProblem } from "./status.js";
-
-/** Where a HugrCluster's resources live in the API. */
-export const HUGR_CLUSTER_RESOURCE = {
-  group: GROUP,
-  version: VERSION,
-  kind: HUGR_CLUSTER_KIND,
-  plural: "hugrclusters",
-};
 
 /** How long to wait before looking again at a cluster whose Secrets are missing (unlabelled Secrets are not watched). */
 const MISSING_SECRET_RETRY_MS = 15_000;
@@ -184,7 +177,7 @@ export function createClusterReconciler(
       cluster,
       ...observed,
       nodes,
-      now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      now: rfc3339(new Date()),
     });
     await patchStatus(clients.customObjects, HUGR_CLUSTER_RESOURCE, cluster, status);
     announceReadiness(

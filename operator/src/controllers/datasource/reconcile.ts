@@ -9,25 +9,12 @@ import {
   type DataSource,
   type DataSourceInput,
 } from "@hugr/coredb";
-import {
-  GROUP,
-  HUGR_DATA_SOURCE_KIND,
-  VERSION,
-  type HugrDataSource,
-  type NodeResult,
-} from "../../api/v1alpha1/index.js";
-import { patchStatus, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
+import { HUGR_DATA_SOURCE_RESOURCE, type HugrDataSource, type NodeResult } from "../../api/v1alpha1/index.js";
+import { patchStatus, rfc3339, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
 import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
 import { toDataSourceInput } from "./definition.js";
 import { buildServedStatus, type ServedProblem } from "./status.js";
-
-export const HUGR_DATA_SOURCE_RESOURCE = {
-  group: GROUP,
-  version: VERSION,
-  kind: HUGR_DATA_SOURCE_KIND,
-  plural: "hugrdatasources",
-};
 
 /** A data source waiting for its cluster or a Secret is looked at again this often. */
 const WAIT_RETRY_MS = 5_000;
@@ -111,7 +98,7 @@ export function createDataSourceReconciler(
       servedState: "attached",
       off: source.spec.disabled ?? false,
       problem: observed.problem,
-      now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      now: rfc3339(new Date()),
     });
     const { served, ...rest } = status;
     await patchStatus(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, source, { ...rest, loaded: served });

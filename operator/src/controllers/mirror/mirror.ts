@@ -1,7 +1,13 @@
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { ClusterOperationResult, DataSourceDefinition, StorageSpec } from "@hugr/protocol";
 import type { HugrDataSource, NodeResult } from "../../api/v1alpha1/index.js";
-import { API_VERSION, HUGR_DATA_SOURCE_KIND, HUGR_OBJECT_STORAGE_KIND } from "../../api/v1alpha1/index.js";
+import {
+  API_VERSION,
+  HUGR_DATA_SOURCE_KIND,
+  HUGR_DATA_SOURCE_RESOURCE,
+  HUGR_OBJECT_STORAGE_KIND,
+  HUGR_OBJECT_STORAGE_RESOURCE,
+} from "../../api/v1alpha1/index.js";
 import { isNotFound, statusCode, type CustomResourceType, type KubeClients } from "../../kube/index.js";
 import { OperationRefused } from "../../management/index.js";
 import { readResource } from "../common/resources.js";
@@ -11,8 +17,6 @@ import {
   dsnSecretName,
   specFromDefinition,
 } from "../datasource/definition.js";
-import { HUGR_DATA_SOURCE_RESOURCE } from "../datasource/reconcile.js";
-import { HUGR_OBJECT_STORAGE_RESOURCE } from "../storage/reconcile.js";
 
 /**
  * The field manager of changes made through GraphQL. Never forced: when GitOps or kubectl owns a

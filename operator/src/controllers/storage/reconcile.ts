@@ -1,25 +1,16 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "@hugr/common";
 import type { StorageSpec } from "@hugr/protocol";
-import type { NodeResult } from "../../api/v1alpha1/index.js";
 import {
-  GROUP,
-  HUGR_OBJECT_STORAGE_KIND,
-  VERSION,
+  HUGR_OBJECT_STORAGE_RESOURCE,
   type HugrObjectStorage,
+  type NodeResult,
 } from "../../api/v1alpha1/index.js";
-import { patchStatus, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
+import { patchStatus, rfc3339, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
 import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
 import { clusterKeyOf } from "../datasource/reconcile.js";
 import { buildServedStatus, type ServedProblem } from "../datasource/status.js";
-
-export const HUGR_OBJECT_STORAGE_RESOURCE = {
-  group: GROUP,
-  version: VERSION,
-  kind: HUGR_OBJECT_STORAGE_KIND,
-  plural: "hugrobjectstorages",
-};
 
 const WAIT_RETRY_MS = 5_000;
 
@@ -98,7 +89,7 @@ export function createStorageReconciler(
       servedState: "registered",
       off: false,
       problem: observed.problem,
-      now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      now: rfc3339(new Date()),
     });
     await patchStatus(clients.customObjects, HUGR_OBJECT_STORAGE_RESOURCE, storage, {
       ...rest,
