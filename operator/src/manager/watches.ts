@@ -10,7 +10,7 @@ import {
   type ResourceType,
 } from "../api/v1alpha1/index.js";
 import { referencedSecretNames } from "../controllers/cluster/index.js";
-import { clusterKeyOf } from "../controllers/datasource/index.js";
+import { clusterKeyOf } from "../controllers/common/index.js";
 import type { CollectionRef } from "../kube/index.js";
 
 /** The kinds a HugrCluster owns, watched so that drift (an edit, a deletion) is corrected at once. */

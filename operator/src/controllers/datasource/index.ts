@@ -1,2 +1,2 @@
-export { clusterKeyOf, createDataSourceReconciler } from "./reconcile.js";
+export { createDataSourceReconciler } from "./reconcile.js";
 export type { DataSourceReconcilerOptions } from "./reconcile.js";

@@ -14,7 +14,7 @@ import { patchStatus, rfc3339, type KubeClients, type ReconcileOutcome } from ".
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
 import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
 import { toDataSourceInput } from "./definition.js";
-import { buildServedStatus, type ServedProblem } from "./status.js";
+import { buildServedStatus, clusterKeyOf, clusterNotReady, type ServedProblem } from "../common/served.js";
 
 /** A data source waiting for its cluster or a Secret is looked at again this often. */
 const WAIT_RETRY_MS = 5_000;
@@ -24,12 +24,6 @@ export interface DataSourceReconcilerOptions {
   runtimes: ClusterRuntimes;
   logger: Logger;
 }
-
-/** The key of the HugrCluster a data source or storage belongs to: "<namespace>/<clusterRef.name>". */
-export const clusterKeyOf = (resource: {
-  metadata: { namespace?: string };
-  spec: { clusterRef: { name: string } };
-}): string => `${resource.metadata.namespace ?? ""}/${resource.spec.clusterRef.name}`;
 
 /**
  * The HugrDataSource reconciler. Observe (the resource, its connection string, the row, the state on
@@ -146,11 +140,7 @@ export function createDataSourceReconciler(
     await setFinalizer(clients.objects, HUGR_DATA_SOURCE_RESOURCE, source, true);
     const coordination = runtimes.coordination(clusterKeyOf(source));
     if (!coordination) {
-      const problem: ServedProblem = {
-        reason: "ClusterNotReady",
-        message: `HugrCluster '${source.spec.clusterRef.name}' is not reconciled yet (or does not exist)`,
-      };
-      await writeStatus(source, { service: undefined, perNode: [], problem });
+      await writeStatus(source, { service: undefined, perNode: [], problem: clusterNotReady(source) });
       return { requeueAfterMs: WAIT_RETRY_MS };
     }
     return serve(source, coordination);

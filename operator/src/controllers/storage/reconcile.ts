@@ -9,8 +9,7 @@ import {
 import { patchStatus, rfc3339, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
 import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
-import { clusterKeyOf } from "../datasource/reconcile.js";
-import { buildServedStatus, type ServedProblem } from "../datasource/status.js";
+import { buildServedStatus, clusterKeyOf, clusterNotReady, type ServedProblem } from "../common/served.js";
 
 const WAIT_RETRY_MS = 5_000;
 
@@ -127,11 +126,7 @@ export function createStorageReconciler(
     await setFinalizer(clients.objects, HUGR_OBJECT_STORAGE_RESOURCE, storage, true);
     const coordination = runtimes.coordination(clusterKeyOf(storage));
     if (!coordination) {
-      const problem: ServedProblem = {
-        reason: "ClusterNotReady",
-        message: `HugrCluster '${storage.spec.clusterRef.name}' is not reconciled yet (or does not exist)`,
-      };
-      await writeStatus(storage, { service: undefined, perNode: [], problem });
+      await writeStatus(storage, { service: undefined, perNode: [], problem: clusterNotReady(storage) });
       return { requeueAfterMs: WAIT_RETRY_MS };
     }
     const credentials = await credentialsOf(storage);

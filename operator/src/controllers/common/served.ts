@@ -111,3 +111,19 @@ function readyCondition(
     message: `${counts.served} of ${counts.readyNodes} ready nodes; ${details}`,
   };
 }
+
+/** What a data source or storage names its cluster with. */
+interface ClusterMember {
+  metadata: { namespace?: string };
+  spec: { clusterRef: { name: string } };
+}
+
+/** The key of the HugrCluster a data source or storage belongs to: "<namespace>/<clusterRef.name>". */
+export const clusterKeyOf = (resource: ClusterMember): string =>
+  `${resource.metadata.namespace ?? ""}/${resource.spec.clusterRef.name}`;
+
+/** The problem of a resource whose cluster has no running coordination (yet). */
+export const clusterNotReady = (resource: ClusterMember): ServedProblem => ({
+  reason: "ClusterNotReady",
+  message: `HugrCluster '${resource.spec.clusterRef.name}' is not reconciled yet (or does not exist)`,
+});

@@ -1,0 +1,1 @@
+export { clusterKeyOf } from "./served.js";
