@@ -11,6 +11,7 @@ import {
   operatorKubeconfig,
   startOperatorProcess,
   startRenderedWorker,
+  createNamespaceWithCoreDb,
 } from "../../operator/test/harness/operator.js";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
 import type { ScenarioDriver } from "./driver.js";
@@ -67,16 +68,7 @@ export async function startScenarioEnvironment(
 }
 
 async function createCluster(env: Envtest, coreDbUrl: string): Promise<void> {
-  await kubectlOk(env, ["create", "namespace", ENVTEST_NAMESPACE]);
-  await kubectlOk(env, [
-    "create",
-    "secret",
-    "generic",
-    "hugr-db",
-    "-n",
-    ENVTEST_NAMESPACE,
-    `--from-literal=url=${coreDbUrl}`,
-  ]);
+  await createNamespaceWithCoreDb(env, ENVTEST_NAMESPACE, coreDbUrl);
   const cluster = {
     apiVersion: "hugr.io/v1alpha1",
     kind: "HugrCluster",

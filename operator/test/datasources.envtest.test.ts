@@ -29,6 +29,8 @@ import {
   startOperatorProcess,
   startRenderedWorker,
   type FakePod,
+  createNamespaceWithCoreDb,
+  waitForValue,
 } from "./harness/operator.js";
 
 const NAMESPACE = "hugr";
@@ -63,23 +65,6 @@ function dataSource(name: string, spec: Record<string, unknown>): Record<string,
 const readyOf = (o: { status?: { conditions?: Condition[] } } | undefined): Condition | undefined =>
   o?.status?.conditions?.find((c) => c.type === "Ready");
 
-async function waitFor<T>(
-  what: string,
-  read: () => Promise<T | undefined>,
-  ok: (value: T) => boolean,
-): Promise<T> {
-  let last: T | undefined;
-  await eventually(
-    async () => {
-      last = await read();
-      return last !== undefined && ok(last);
-    },
-    30_000,
-    what,
-  );
-  return last as T;
-}
-
 const hds = (name: string): Promise<HugrDataSource | undefined> =>
   getJson<HugrDataSource>(env, ["hds", name, "-n", NAMESPACE]);
 const hos = (name: string): Promise<HugrObjectStorage | undefined> =>
@@ -107,16 +92,7 @@ beforeAll(async () => {
   sql = postgres(pg.url, { max: 2, onnotice: () => undefined });
   await env.applyCrds();
   operator = await startOperatorProcess({ kubeconfigPath: await operatorKubeconfig(env) });
-  await kubectlOk(env, ["create", "namespace", NAMESPACE]);
-  await kubectlOk(env, [
-    "create",
-    "secret",
-    "generic",
-    "hugr-db",
-    "-n",
-    NAMESPACE,
-    `--from-literal=url=${pg.url}`,
-  ]);
+  await createNamespaceWithCoreDb(env, NAMESPACE, pg.url);
   await apply({
     apiVersion: "hugr.io/v1alpha1",
     kind: "HugrCluster",
@@ -151,7 +127,7 @@ describe("a HugrDataSource applied with kubectl", () => {
         catalogs: [{ name: "analytics_schema", type: "text", path: "type T { id: Int }" }],
       }),
     );
-    const ready = await waitFor("analytics Ready", () => hds("analytics"), settled("attached"));
+    const ready = await waitForValue("analytics Ready", () => hds("analytics"), settled("attached"));
     expect(ready.status).toMatchObject({ loaded: 2, total: 2 });
     expect(ready.metadata.finalizers).toEqual(["hugr.io/cleanup"]);
     expect(await row("analytics")).toEqual({
@@ -176,7 +152,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       "-p",
       '{"spec":{"description":"Analytics v2"}}',
     ]);
-    await waitFor("the new generation reconciled", () => hds("analytics"), settled("attached"));
+    await waitForValue("the new generation reconciled", () => hds("analytics"), settled("attached"));
     expect((await row("analytics"))?.["description"]).toBe("Analytics v2");
   });
 
@@ -192,7 +168,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       `--from-literal=url=${dsn}`,
     ]);
     await apply(dataSource("reporting", { pathSecretRef: { name: "reporting-dsn", key: "url" } }));
-    await waitFor("reporting Ready", () => hds("reporting"), settled("attached"));
+    await waitForValue("reporting Ready", () => hds("reporting"), settled("attached"));
     expect((await row("reporting"))?.["path"]).toBe(dsn);
     const shown = [
       await kubectlOk(env, ["get", "hds", "reporting", "-n", NAMESPACE, "-o", "yaml"]),
@@ -212,7 +188,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       10_000,
       "the rotated DSN in the row",
     );
-    await waitFor("reloaded everywhere", () => hds("reporting"), settled("attached"));
+    await waitForValue("reloaded everywhere", () => hds("reporting"), settled("attached"));
   });
 
   it("unloads a disabled data source everywhere and loads it again when enabled", async () => {
@@ -226,7 +202,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       "-p",
       '{"spec":{"disabled":true}}',
     ]);
-    const off = await waitFor("reporting unloaded", () => hds("reporting"), settled("detached"));
+    const off = await waitForValue("reporting unloaded", () => hds("reporting"), settled("detached"));
     expect(readyOf(off)?.reason).toBe("Unloaded");
     expect(off.status).toMatchObject({ loaded: 0, total: 2 });
     await kubectlOk(env, [
@@ -239,19 +215,19 @@ describe("a HugrDataSource applied with kubectl", () => {
       "-p",
       '{"spec":{"disabled":false}}',
     ]);
-    await waitFor("reporting loaded again", () => hds("reporting"), settled("attached"));
+    await waitForValue("reporting loaded again", () => hds("reporting"), settled("attached"));
   });
 
   it("converges a node that was killed and restarted", async () => {
     const pod = PODS[1]!;
     await workers.get(pod.name)!.stop("SIGKILL");
-    await waitFor(
+    await waitForValue(
       "a node missing",
       () => hds("analytics"),
       (o) => (o.status?.total ?? 0) < 2,
     );
     workers.set(pod.name, await startRenderedWorker(env, CLUSTER, pod));
-    const back = await waitFor("both nodes attached again", () => hds("analytics"), settled("attached"));
+    const back = await waitForValue("both nodes attached again", () => hds("analytics"), settled("attached"));
     expect(back.status).toMatchObject({ loaded: 2, total: 2 });
   });
 
@@ -291,7 +267,7 @@ describe("the GraphQL door into the same resources", () => {
     const body = await gql(ADD_DATA_SOURCE, { data });
     expect(errorsOf(body)).toEqual([]);
     expect(JSON.stringify(body)).toContain("postgres://web:***@db:5432/web");
-    const created = await waitFor("web Ready", () => hds("web"), settled("attached"));
+    const created = await waitForValue("web Ready", () => hds("web"), settled("attached"));
     expect(created.spec).toMatchObject({
       prefix: "web",
       asModule: true,
@@ -330,7 +306,7 @@ describe("the GraphQL door into the same resources", () => {
       "-p",
       '{"spec":{"readOnly":true}}',
     ]);
-    await waitFor(
+    await waitForValue(
       "the row follows",
       async () => row("web"),
       () => true,
@@ -366,7 +342,7 @@ describe("the GraphQL door into the same resources", () => {
         spec: { clusterRef: { name: "demo" }, type: "postgres", description: "Owned by GitOps" },
       }),
     );
-    await waitFor(
+    await waitForValue(
       "the row follows GitOps",
       () => row("web"),
       (r) => r["description"] === "Owned by GitOps",
@@ -478,7 +454,7 @@ describe("a HugrObjectStorage", () => {
         credentialsSecretRef: { name: "minio-credentials", keyIDKey: "key", secretKey: "secret" },
       },
     });
-    const ready = await waitFor("minio Ready", () => hos("minio"), settled("registered"));
+    const ready = await waitForValue("minio Ready", () => hos("minio"), settled("registered"));
     expect(ready.status).toMatchObject({ registered: 2, total: 2 });
     const storages = await graphql(
       worker().url,
@@ -508,7 +484,7 @@ describe("a HugrObjectStorage", () => {
 describe("deletion when the cluster is gone", () => {
   it("still completes", async () => {
     await apply(dataSource("orphan", { path: "postgres://o@db/o" }));
-    await waitFor("orphan Ready", () => hds("orphan"), settled("attached"));
+    await waitForValue("orphan Ready", () => hds("orphan"), settled("attached"));
     await kubectlOk(env, ["delete", "hugrcluster", "demo", "-n", NAMESPACE, "--wait=true"]);
     await kubectlOk(env, ["delete", "hds", "orphan", "-n", NAMESPACE, "--wait=true", "--timeout=30s"]);
     expect(await hds("orphan")).toBeUndefined();

@@ -24,6 +24,8 @@ import {
   secretData,
   startOperatorProcess,
   startRenderedWorker,
+  createNamespaceWithCoreDb,
+  waitForValue,
 } from "./harness/operator.js";
 
 const IMAGE = "ghcr.io/example/hugr-worker:1.0.0";
@@ -43,37 +45,7 @@ function cluster(namespace: string, name: string, spec: Record<string, unknown> 
   });
 }
 
-async function createNamespaceWithDb(namespace: string, dbUrl: string): Promise<void> {
-  await kubectlOk(env, ["create", "namespace", namespace]);
-  await kubectlOk(env, [
-    "create",
-    "secret",
-    "generic",
-    "hugr-db",
-    "-n",
-    namespace,
-    `--from-literal=url=${dbUrl}`,
-  ]);
-}
-
 const get = <T = KubernetesObject>(args: string[]): Promise<T | undefined> => getJson<T>(env, args);
-
-async function waitFor<T>(
-  what: string,
-  read: () => Promise<T | undefined>,
-  ok: (value: T) => boolean = () => true,
-): Promise<T> {
-  let last: T | undefined;
-  await eventually(
-    async () => {
-      last = await read();
-      return last !== undefined && ok(last);
-    },
-    30_000,
-    what,
-  );
-  return last as T;
-}
 
 function condition(object: HugrCluster | undefined, type: string): Condition | undefined {
   return object?.status?.conditions?.find((c) => c.type === type);
@@ -98,7 +70,7 @@ beforeAll(async () => {
   await env.applyCrds();
   kubeconfigPath = await operatorKubeconfig(env);
   operator = await startOperatorProcess({ kubeconfigPath });
-  await createNamespaceWithDb("team-a", pg.url);
+  await createNamespaceWithCoreDb(env, "team-a", pg.url);
   await kubectlOk(env, ["apply", "--server-side", "-f", "-"], cluster("team-a", "demo"));
 }, 180_000);
 
@@ -110,7 +82,7 @@ afterAll(async () => {
 
 describe("a HugrCluster", () => {
   it("generates the cluster secret and renders the workers' configuration, secrets apart", async () => {
-    await waitFor("the Deployment", () => get<V1Deployment>(["deployment", "demo", "-n", "team-a"]));
+    await waitForValue("the Deployment", () => get<V1Deployment>(["deployment", "demo", "-n", "team-a"]));
     const generated = await secretData(env, "team-a", "demo-cluster-secret");
     expect(generated["cluster-secret"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const workerSecret = await secretData(env, "team-a", "demo-worker");
@@ -128,7 +100,7 @@ describe("a HugrCluster", () => {
   });
 
   it("renders the Deployment with probes and a graceful stop", async () => {
-    const deployment = await waitFor("the Deployment", () =>
+    const deployment = await waitForValue("the Deployment", () =>
       get<V1Deployment>(["deployment", "demo", "-n", "team-a"]),
     );
     expect(deployment.spec?.replicas).toBe(2);
@@ -148,7 +120,7 @@ describe("a HugrCluster", () => {
   });
 
   it("renders both Services and a PDB, no HPA, each child owned by the cluster", async () => {
-    const hc = await waitFor(
+    const hc = await waitForValue(
       "status",
       () => get<HugrCluster>(["hugrcluster", "demo", "-n", "team-a"]),
       (o) => o.status?.observedGeneration === o.metadata.generation,
@@ -183,7 +155,7 @@ describe("a HugrCluster", () => {
         await startRenderedWorker(env, { namespace: "team-a", name: "demo" }, { name: `demo-7f9c-${i}`, ip }),
       );
     }
-    const hc = await waitFor(
+    const hc = await waitForValue(
       "two ready nodes in status",
       () => get<HugrCluster>(["hugrcluster", "demo", "-n", "team-a"]),
       (o) => o.status?.registeredNodes === 2 && o.status.nodes?.every((n) => n.ready) === true,
@@ -216,7 +188,7 @@ describe("a HugrCluster", () => {
       "-p",
       JSON.stringify({ status }),
     ]);
-    const ready = await waitFor(
+    const ready = await waitForValue(
       "Ready",
       () => get<HugrCluster>(["hugrcluster", "demo", "-n", "team-a"]),
       (o) => condition(o, "Ready")?.status === "True",
@@ -284,7 +256,7 @@ describe("a HugrCluster", () => {
 
   it("follows kubectl scale on the HugrCluster", async () => {
     await kubectlOk(env, ["scale", "hugrcluster", "demo", "-n", "team-a", "--replicas=3"]);
-    await waitFor(
+    await waitForValue(
       "3 replicas",
       () => get<V1Deployment>(["deployment", "demo", "-n", "team-a"]),
       (d) => d.spec?.replicas === 3,
@@ -304,7 +276,7 @@ describe("a HugrCluster", () => {
       "-p",
       JSON.stringify({ spec: { autoscaling } }),
     ]);
-    const hpa = await waitFor("the HPA", () =>
+    const hpa = await waitForValue("the HPA", () =>
       get<V2HorizontalPodAutoscaler>(["hpa", "demo", "-n", "team-a"]),
     );
     // Turning autoscaling on hands the current count over: no drop to 1 before the HPA's first sync.
@@ -344,12 +316,12 @@ describe("a HugrCluster", () => {
       "-p",
       '{"spec":{"autoscaling":{"enabled":false}}}',
     ]);
-    await waitFor("the HPA gone", async () =>
+    await waitForValue("the HPA gone", async () =>
       (await get<V2HorizontalPodAutoscaler>(["hpa", "demo", "-n", "team-a"])) === undefined
         ? true
         : undefined,
     );
-    await waitFor(
+    await waitForValue(
       "replicas back to the spec",
       () => get<V1Deployment>(["deployment", "demo", "-n", "team-a"]),
       (d) => d.spec?.replicas === 3,
@@ -363,7 +335,7 @@ describe("a HugrCluster", () => {
       ["apply", "--server-side", "-f", "-"],
       cluster("team-c", "late", { coreDB: { urlSecretRef: { name: "late-db", key: "url" } } }),
     );
-    const hc = await waitFor(
+    const hc = await waitForValue(
       "SecretNotFound",
       () => get<HugrCluster>(["hugrcluster", "late", "-n", "team-c"]),
       (o) => condition(o, "Ready")?.reason === "SecretNotFound",
@@ -386,7 +358,7 @@ describe("a HugrCluster", () => {
       10_000,
       "the Deployment, soon after the Secret appeared",
     );
-    await waitFor(
+    await waitForValue(
       "Degraded False",
       () => get<HugrCluster>(["hugrcluster", "late", "-n", "team-c"]),
       (o) => condition(o, "Degraded")?.status === "False",
@@ -412,9 +384,11 @@ describe("a HugrCluster", () => {
 
   it("keeps two clusters in two namespaces apart: own secret, own nodes", async () => {
     const dbB = await pg.createDatabase("hugr_core_b");
-    await createNamespaceWithDb("team-b", dbB);
+    await createNamespaceWithCoreDb(env, "team-b", dbB);
     await kubectlOk(env, ["apply", "--server-side", "-f", "-"], cluster("team-b", "demo", { replicas: 1 }));
-    await waitFor("team-b's Deployment", () => get<V1Deployment>(["deployment", "demo", "-n", "team-b"]));
+    await waitForValue("team-b's Deployment", () =>
+      get<V1Deployment>(["deployment", "demo", "-n", "team-b"]),
+    );
     processes.push(
       await startRenderedWorker(
         env,
@@ -422,7 +396,7 @@ describe("a HugrCluster", () => {
         { name: "demo-b-0", ip: "127.0.0.21" },
       ),
     );
-    const b = await waitFor(
+    const b = await waitForValue(
       "team-b's node",
       () => get<HugrCluster>(["hugrcluster", "demo", "-n", "team-b"]),
       (o) => o.status?.registeredNodes === 1,

@@ -14,6 +14,7 @@ import {
   OPERATOR_NAMESPACE,
   operatorKubeconfig,
   startOperatorProcess,
+  createNamespaceWithCoreDb,
 } from "./harness/operator.js";
 
 /** The lease timings startOperatorProcess gives each replica. */
@@ -96,16 +97,7 @@ beforeAll(async () => {
   [env, pg] = await Promise.all([startEnvtest({ controllerManager: true }), startPostgres()]);
   await env.applyCrds();
   kubeconfigPath = await operatorKubeconfig(env);
-  await kubectlOk(env, ["create", "namespace", "hugr"]);
-  await kubectlOk(env, [
-    "create",
-    "secret",
-    "generic",
-    "hugr-db",
-    "-n",
-    "hugr",
-    `--from-literal=url=${pg.url}`,
-  ]);
+  await createNamespaceWithCoreDb(env, "hugr", pg.url);
 }, 180_000);
 
 afterAll(async () => {

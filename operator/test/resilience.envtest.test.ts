@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, type RunningProcess } from "../../e2e/harness/processes.js";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
 import { kubeconfigYaml, startEnvtest, type Envtest } from "./harness/envtest.js";
-import { getJson, kubectlOk, operatorKubeconfig, startOperatorProcess } from "./harness/operator.js";
+import {
+  getJson,
+  kubectlOk,
+  operatorKubeconfig,
+  startOperatorProcess,
+  createNamespaceWithCoreDb,
+} from "./harness/operator.js";
 import { startTcpProxy, type TcpProxy } from "./harness/tcp-proxy.js";
 
 /**
@@ -65,16 +71,7 @@ beforeAll(async () => {
   );
   operator = await startOperatorProcess({ kubeconfigPath });
 
-  await kubectlOk(env, ["create", "namespace", "hugr"]);
-  await kubectlOk(env, [
-    "create",
-    "secret",
-    "generic",
-    "hugr-db",
-    "-n",
-    "hugr",
-    `--from-literal=url=${pg.url}`,
-  ]);
+  await createNamespaceWithCoreDb(env, "hugr", pg.url);
   const cluster = {
     apiVersion: "hugr.io/v1alpha1",
     kind: "HugrCluster",

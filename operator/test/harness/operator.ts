@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import {
+  eventually,
   freePort,
   startManagement,
   startWorker,
@@ -39,6 +40,43 @@ export async function kubectlOk(env: Envtest, args: string[], input?: string): P
     );
   }
   return result.stdout;
+}
+
+/** Creates a namespace and, in it, the Secret `hugr-db` (key `url`) a HugrCluster's coreDB references. */
+export async function createNamespaceWithCoreDb(
+  env: Envtest,
+  namespace: string,
+  coreDbUrl: string,
+): Promise<void> {
+  await kubectlOk(env, ["create", "namespace", namespace]);
+  await kubectlOk(env, [
+    "create",
+    "secret",
+    "generic",
+    "hugr-db",
+    "-n",
+    namespace,
+    `--from-literal=url=${coreDbUrl}`,
+  ]);
+}
+
+/** Polls `read` until it gives a value that `ok` accepts (default: any) and resolves with it. */
+export async function waitForValue<T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+  ok: (value: T) => boolean = () => true,
+  timeoutMs = 30_000,
+): Promise<T> {
+  let last: T | undefined;
+  await eventually(
+    async () => {
+      last = await read();
+      return last !== undefined && ok(last);
+    },
+    timeoutMs,
+    what,
+  );
+  return last as T;
 }
 
 /** Reads an object as JSON; undefined when it does not exist. */
