@@ -256,22 +256,28 @@ async function linkCatalog(tx: SqlExecutor, dataSource: string, catalog: Catalog
      ON CONFLICT (name) DO NOTHING RETURNING name`,
     [catalog.name, catalog.type, description, catalog.path],
   );
-  if (inserted.length === 0) {
-    const [existing] = await tx.query<CatalogSource>(
-      "SELECT name, type, description, path FROM catalog_sources WHERE name = $1",
-      [catalog.name],
-    );
-    if (existing && (existing.type !== catalog.type || existing.path !== catalog.path)) {
-      throw new CoreDbError(
-        "ALREADY_EXISTS",
-        `catalog source '${catalog.name}' already exists with another type or path`,
-      );
-    }
-  }
+  if (inserted.length === 0) await assertCatalogFits(tx, catalog);
   await tx.query(
     "INSERT INTO data_source_catalogs (data_source_name, catalog_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     [dataSource, catalog.name],
   );
+}
+
+/**
+ * Refuses a catalog whose name exists with another type or path (ALREADY_EXISTS); one with the same
+ * definition is shared between data sources.
+ */
+export async function assertCatalogFits(db: SqlExecutor, catalog: CatalogSourceInput): Promise<void> {
+  const [existing] = await db.query<CatalogSource>(
+    "SELECT name, type, description, path FROM catalog_sources WHERE name = $1",
+    [catalog.name],
+  );
+  if (existing && (existing.type !== catalog.type || existing.path !== catalog.path)) {
+    throw new CoreDbError(
+      "ALREADY_EXISTS",
+      `catalog source '${catalog.name}' already exists with another type or path`,
+    );
+  }
 }
 
 /** `update_data_sources(filter, data)`: returns the updated rows (with catalogs). */

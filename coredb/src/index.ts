@@ -9,6 +9,7 @@ export {
   listDataSources,
   getDataSource,
   insertDataSource,
+  assertCatalogFits,
   putDataSource,
   updateDataSources,
   deleteDataSources,

@@ -1,5 +1,6 @@
 import type { Logger } from "@hugr/common";
 import {
+  assertCatalogFits,
   CoreDbError,
   getDataSource,
   listDataSources,
@@ -7,7 +8,6 @@ import {
   validateCatalog,
   validateDataSource,
   validatePatch,
-  type CatalogSource,
   type CoreDb,
   type DataSource,
   type DataSourceInput,
@@ -227,18 +227,7 @@ async function assertNew(db: CoreDb, input: DataSourceInput): Promise<void> {
   if (await getDataSource(db, input.name)) {
     throw new CoreDbError("ALREADY_EXISTS", `data source '${input.name}' already exists`);
   }
-  for (const catalog of input.catalogs ?? []) {
-    const [existing] = await db.query<CatalogSource>(
-      "SELECT name, type, description, path FROM catalog_sources WHERE name = $1",
-      [catalog.name],
-    );
-    if (existing && (existing.type !== catalog.type || existing.path !== catalog.path)) {
-      throw new CoreDbError(
-        "ALREADY_EXISTS",
-        `catalog source '${catalog.name}' already exists with another type or path`,
-      );
-    }
-  }
+  for (const catalog of input.catalogs ?? []) await assertCatalogFits(db, catalog);
 }
 
 // ---- reads --------------------------------------------------------------------------------
