@@ -206,26 +206,33 @@ async function converge(
   name: string,
   desired: { disabled: boolean; stale: boolean },
 ): Promise<NodeResult[]> {
-  const before = await observe(service, name);
+  // A changed definition is applied everywhere whatever the nodes say: no need to ask them first.
+  if (!desired.stale) {
+    const before = await observe(service, name);
+    if (converged(service, before, desired.disabled)) return before;
+  }
+  if (desired.disabled) {
+    await service.unloadDataSource(name);
+    return observe(service, name);
+  }
+  const result = await service.loadDataSource(name);
+  const errors = new Map(result.nodes.filter((n) => !n.success).map((n) => [n.node, n.error]));
+  return (await observe(service, name)).map((r) =>
+    errors.has(r.node) ? { ...r, error: errors.get(r.node) } : r,
+  );
+}
+
+/** Every ready node reported, and has it (enabled) or does not (disabled). */
+function converged(service: ClusterService, perNode: readonly NodeResult[], disabled: boolean): boolean {
   const ready = new Set(
     service
       .nodes()
       .filter((n) => n.ready)
       .map((n) => n.name),
   );
-  const onReady = before.filter((r) => ready.has(r.node));
-  if (desired.disabled) {
-    if (!desired.stale && onReady.every((r) => r.status !== "attached")) return before;
-    await service.unloadDataSource(name);
-    return observe(service, name);
-  }
-  if (!desired.stale && onReady.length === ready.size && onReady.every((r) => r.status === "attached"))
-    return before;
-  const result = await service.loadDataSource(name);
-  const errors = new Map(result.nodes.filter((n) => !n.success).map((n) => [n.node, n.error]));
-  return (await observe(service, name)).map((r) =>
-    errors.has(r.node) ? { ...r, error: errors.get(r.node) } : r,
-  );
+  const onReady = perNode.filter((r) => ready.has(r.node));
+  if (disabled) return onReady.every((r) => r.status !== "attached");
+  return onReady.length === ready.size && onReady.every((r) => r.status === "attached");
 }
 
 /** The data source's status on every registered node (attached, detached or error). */
