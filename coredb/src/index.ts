@@ -27,7 +27,7 @@ export type {
   DataSourcePatch,
   ListDataSourcesOptions,
 } from "./data-sources.js";
-export { FilterError } from "./sql/index.js";
-export type { OrderByField } from "./sql/index.js";
+export { FilterError, createParams, quoteIdent, joinAnd, joinOr, isPlainObject } from "./sql/index.js";
+export type { OrderByField, SqlParams } from "./sql/index.js";
 export { withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
 export type { CachedCoreDb, ReadCacheOptions, ReadThrough } from "./read-cache.js";

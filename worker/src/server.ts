@@ -16,9 +16,15 @@ import {
   type DataSourceRuntime,
   type DataSourceWriter,
 } from "./datasources/index.js";
-import { createGraphQLHandler } from "./graphql/index.js";
+import { buildSchema, createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
 import { createMetrics } from "./observability/index.js";
+import {
+  createRequestTransactions,
+  createSourceLoader,
+  createSourceRegistry,
+  type SourceRegistry,
+} from "./sources/index.js";
 import { createStorageRegistry, type StorageRegistry } from "./storages/index.js";
 import { WORKER_VERSION } from "./version.js";
 
@@ -28,6 +34,8 @@ export interface RunningWorker {
   port: number;
   db: CoreDb;
   dataSources: DataSourceRuntime;
+  /** The node's GraphQL schema: core module and loaded data sources. */
+  sources: SourceRegistry;
   storages: StorageRegistry;
   readiness: Readiness;
   /** In cluster mode: resolves once registered and converged (ready), or when the node stops first. */
@@ -41,6 +49,7 @@ export interface RunningWorker {
 
 export interface StartWorkerOptions {
   logger: Logger;
+  /** Replaces the real loader (tests of the runtime's bookkeeping). */
   loader?: DataSourceLoader;
 }
 
@@ -75,12 +84,23 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         "cannot listen for core database changes: cached reads expire after their TTL only",
       ),
     );
-  const dataSources = createDataSourceRuntime({
-    db,
+  const storages = createStorageRegistry({
+    cacheDir: config.storageCache.dir,
+    maxCacheBytes: config.storageCache.maxSizeMB * 1024 * 1024,
     logger,
-    ...(options.loader ? { loader: options.loader } : {}),
   });
-  const storages = createStorageRegistry();
+  const core = buildSchema({ cluster: config.cluster !== undefined });
+  const sources = createSourceRegistry(core, logger);
+  const loader =
+    options.loader ??
+    createSourceLoader({
+      registry: sources,
+      core,
+      objectStore: storages,
+      settings: config.dataSources,
+      logger,
+    });
+  const dataSources = createDataSourceRuntime({ db, logger, loader });
   const readiness = createReadiness();
   const metrics = createMetrics();
   const clients = config.cluster ? createManagementClients(config.cluster) : undefined;
@@ -91,10 +111,14 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     : constant(createDirectWriter({ db, runtime: dataSources, management, logger }));
   const shared = { db, dataSources, storages, management, logger };
   const graphql = createGraphQLHandler({
-    context: () => ({ ...shared, dataSourceWriter: dataSourceWriter() }),
+    context: () => ({
+      ...shared,
+      dataSourceWriter: dataSourceWriter(),
+      sourceTransactions: createRequestTransactions(),
+    }),
     logger,
     metrics,
-    cluster: config.cluster !== undefined,
+    schemas: sources,
   });
   const nodeApi = config.cluster
     ? createNodeApi({
@@ -162,6 +186,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     port: server.port,
     db,
     dataSources,
+    sources,
     storages,
     readiness,
     converged,
@@ -171,6 +196,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       await server.close(drainTimeoutMs, () =>
         logger.warn({ drainTimeoutMs }, "drain timeout: closing remaining connections"),
       );
+      await sources.close();
       await db.close();
       logger.info("work node stopped");
     },

@@ -459,6 +459,17 @@ describe("compileOrderBy", () => {
     );
   });
 
+  it("places NULLs first or last when asked", () => {
+    const orderBy: OrderByField[] = [
+      { field: "description", nulls: "FIRST" },
+      { field: "name", direction: "DESC", nulls: "LAST" },
+      { field: "type", nulls: null },
+    ];
+    expect(compileOrderBy(dataSources, orderBy, "ds")).toBe(
+      ' ORDER BY "ds"."description" ASC NULLS FIRST, "ds"."name" DESC NULLS LAST, "ds"."type" ASC',
+    );
+  });
+
   it.each([
     [[{ field: "nope" }], dataSources, 'order_by[0]: unknown field "nope" on data_sources'],
     [
@@ -471,6 +482,7 @@ describe("compileOrderBy", () => {
     [[{ field: "name", direction: "desc" }], dataSources, "order_by[0]: direction must be ASC or DESC"],
     [[{ field: "name", direction: "ASC; --" }], dataSources, "order_by[0]: direction must be ASC or DESC"],
     [[null], dataSources, "order_by[0]: expected {field, direction}"],
+    [[{ field: "name", nulls: "first" }], dataSources, "order_by[0]: nulls must be FIRST or LAST"],
     [[{ field: "meta" }], metrics, 'order_by[0]: cannot order by json field "meta"'],
   ])("rejects %j", (orderBy, spec, message) => {
     expect(() => compileOrderBy(spec, orderBy as unknown as OrderByField[], "t")).toThrow(FilterError);

@@ -145,10 +145,12 @@ function relationJoin(
   };
 }
 
-/** One order_by item of hugr's `order_by: [{field, direction}]` argument. */
+/** One order_by item of hugr's `order_by: [{field, direction, nulls}]` argument. */
 export interface OrderByField {
   field: string;
   direction?: "ASC" | "DESC" | null;
+  /** Where NULLs sort; absent means the database default (last for ASC, first for DESC). */
+  nulls?: "FIRST" | "LAST" | null;
 }
 
 /**
@@ -170,12 +172,19 @@ function compileOrderItem(spec: TableSpec, item: unknown, alias: string, path: s
   if (!isPlainObject(item) || typeof item.field !== "string") {
     throw new FilterError(`${path}: expected {field, direction}`);
   }
-  const { field, direction } = item;
+  const { field, direction, nulls } = item;
   const type = Object.hasOwn(spec.columns, field) ? spec.columns[field] : undefined;
   if (type === undefined) throw new FilterError(`${path}: unknown field "${field}" on ${spec.table}`);
   if (type === "json") throw new FilterError(`${path}: cannot order by json field "${field}"`);
   if (direction !== undefined && direction !== null && direction !== "ASC" && direction !== "DESC") {
     throw new FilterError(`${path}: direction must be ASC or DESC`);
   }
-  return `${columnRef(alias, field)} ${direction ?? "ASC"}`;
+  return `${columnRef(alias, field)} ${direction ?? "ASC"}${nullsClause(nulls, path)}`;
+}
+
+/** ` NULLS FIRST` / ` NULLS LAST` for order_by's `nulls`, "" when absent. Throws FilterError otherwise. */
+export function nullsClause(nulls: unknown, path: string): string {
+  if (nulls === undefined || nulls === null) return "";
+  if (nulls !== "FIRST" && nulls !== "LAST") throw new FilterError(`${path}: nulls must be FIRST or LAST`);
+  return ` NULLS ${nulls}`;
 }

@@ -53,7 +53,7 @@ export function createNodeApi(options: NodeApiOptions): Hono {
       throw error;
     }
   });
-  api.get(nodePaths.storages, (c) => c.json({ storages: options.storages.list() }));
+  api.get(nodePaths.storages, (c) => c.json({ storages: options.storages.infos() }));
   api.put("/cluster/v1/storages/:name", async (c) => {
     const spec = await c.req.json<StorageSpec>();
     if (spec.name !== c.req.param("name"))

@@ -45,6 +45,13 @@ describe("parseWorkerConfig defaults", () => {
           password: undefined,
         },
       },
+      storageCache: { dir: join(".data", "object-cache"), maxSizeMB: 1024 },
+      dataSources: {
+        maxConnections: 10,
+        statementTimeoutMs: 30_000,
+        connectTimeoutMs: 10_000,
+        idleTimeoutMs: 60_000,
+      },
       auth: {
         allowedAnonymous: true,
         anonymousRole: "anonymous",
@@ -83,6 +90,8 @@ describe("parseWorkerConfig defaults", () => {
       "CACHE_L2_DATABASE",
       "CACHE_L2_USERNAME",
       "CACHE_L2_PASSWORD",
+      "STORAGE_CACHE_DIR",
+      "STORAGE_CACHE_MAX_SIZE",
       "ALLOWED_ANONYMOUS",
       "ANONYMOUS_ROLE",
       "SECRET_KEY",
@@ -106,10 +115,11 @@ describe("parseWorkerConfig defaults", () => {
     expect(parseWorkerConfig({ BIND: "  ", CACHE_TTL: " \t", ADMIN_UI: " " })).toEqual(parseWorkerConfig({}));
   });
 
-  it("puts the default embedded core database under HUGR_DATA_DIR", () => {
+  it("puts the default embedded core database and the object cache under HUGR_DATA_DIR", () => {
     const config = parseWorkerConfig({ HUGR_DATA_DIR: "/var/lib/hugr" });
     expect(config.dataDir).toBe("/var/lib/hugr");
     expect(config.coreDb).toEqual({ kind: "pglite", dir: "/var/lib/hugr/core-db", readOnly: false });
+    expect(config.storageCache.dir).toBe("/var/lib/hugr/object-cache");
   });
 
   it("accepts process.env as it is", () => {
@@ -161,6 +171,37 @@ describe("parseWorkerConfig valid forms", () => {
     ["1.5s", 1_500],
   ])("CACHE_TTL=%s is %d ms", (text, ms) => {
     expect(parseWorkerConfig({ CACHE_TTL: text }).cache.ttlMs).toBe(ms);
+  });
+
+  it("reads the object storage cache", () => {
+    const config = parseWorkerConfig({
+      HUGR_DATA_DIR: "/var/lib/hugr",
+      STORAGE_CACHE_DIR: " /cache/objects ",
+      STORAGE_CACHE_MAX_SIZE: "20480",
+    });
+    expect(config.storageCache).toEqual({ dir: "/cache/objects", maxSizeMB: 20480 });
+  });
+
+  it("reads the data source pool limits", () => {
+    const config = parseWorkerConfig({
+      DATA_SOURCE_MAX_CONNECTIONS: "25",
+      DATA_SOURCE_STATEMENT_TIMEOUT: "2m",
+      DATA_SOURCE_CONNECT_TIMEOUT: "3s",
+      DATA_SOURCE_IDLE_TIMEOUT: "30s",
+    });
+    expect(config.dataSources).toEqual({
+      maxConnections: 25,
+      statementTimeoutMs: 120_000,
+      connectTimeoutMs: 3_000,
+      idleTimeoutMs: 30_000,
+    });
+  });
+
+  it.each([
+    ["DATA_SOURCE_MAX_CONNECTIONS", "0"],
+    ["DATA_SOURCE_STATEMENT_TIMEOUT", "soon"],
+  ])("rejects %s=%s naming the variable", (name, value) => {
+    expect(() => parseWorkerConfig({ [name]: value })).toThrow(name);
   });
 
   it("reads the L1 cache", () => {
@@ -265,6 +306,18 @@ describe("parseWorkerConfig refusals", () => {
     ["CACHE_TTL unit only", { CACHE_TTL: "s" }, "CACHE_TTL", "is not a valid duration"],
     ["CACHE_TTL zero", { CACHE_TTL: "0" }, "CACHE_TTL", "must be greater than zero"],
     ["CACHE_L1_MAX_SIZE zero", { CACHE_L1_MAX_SIZE: "0" }, "CACHE_L1_MAX_SIZE", "must be a positive integer"],
+    [
+      "STORAGE_CACHE_MAX_SIZE zero",
+      { STORAGE_CACHE_MAX_SIZE: "0" },
+      "STORAGE_CACHE_MAX_SIZE",
+      "positive integer",
+    ],
+    [
+      "STORAGE_CACHE_MAX_SIZE with a unit",
+      { STORAGE_CACHE_MAX_SIZE: "1GB" },
+      "STORAGE_CACHE_MAX_SIZE",
+      "positive integer",
+    ],
     ["CACHE_L1_MAX_SIZE negative", { CACHE_L1_MAX_SIZE: "-5" }, "CACHE_L1_MAX_SIZE", "positive integer"],
     ["CACHE_L1_MAX_SIZE fractional", { CACHE_L1_MAX_SIZE: "1.5" }, "CACHE_L1_MAX_SIZE", "positive integer"],
     [

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   ConfigError,
   MAX_TIMER_MS,
@@ -19,7 +20,13 @@ import {
   required,
   type Env,
 } from "@hugr/common";
-import type { CacheConfig, ClusterConfig, WorkerConfig } from "./types.js";
+import type {
+  CacheConfig,
+  ClusterConfig,
+  DataSourcePoolConfig,
+  StorageCacheConfig,
+  WorkerConfig,
+} from "./types.js";
 
 type L2Backend = CacheConfig["l2"]["backend"];
 
@@ -34,6 +41,12 @@ const DEFAULT_BIND = ":15000";
 const DEFAULT_CACHE_TTL = "5m";
 const DEFAULT_L1_MAX_SIZE_MB = 512;
 const DEFAULT_CLUSTER_TIMEOUT = "5s";
+const DEFAULT_STORAGE_CACHE_FOLDER = "object-cache";
+const DEFAULT_STORAGE_CACHE_MAX_SIZE_MB = 1024;
+const DEFAULT_SOURCE_MAX_CONNECTIONS = 10;
+const DEFAULT_SOURCE_STATEMENT_TIMEOUT = "30s";
+const DEFAULT_SOURCE_CONNECT_TIMEOUT = "10s";
+const DEFAULT_SOURCE_IDLE_TIMEOUT = "1m";
 const CLUSTER_MODE = "in cluster mode (when CLUSTER_MANAGEMENT_URL is set)";
 
 /**
@@ -50,6 +63,8 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     dataDir,
     coreDb: readCoreDb(env, dataDir),
     cache: readCache(env),
+    storageCache: readStorageCache(env, dataDir),
+    dataSources: readDataSourcePools(env),
     auth: readAuth(env),
     cluster: readCluster(env),
     corsAllowedOrigins: readList(env, "CORS_ALLOWED_ORIGINS"),
@@ -97,6 +112,34 @@ function readL2Cache(env: Env): CacheConfig["l2"] {
     database: readInt(env, "CACHE_L2_DATABASE", 0, 0),
     username: readString(env, "CACHE_L2_USERNAME"),
     password: readRaw(env, "CACHE_L2_PASSWORD"),
+  };
+}
+
+/** STORAGE_CACHE_*: where object storage files are cached, and how much of them. Ours, not hugr's. */
+function readStorageCache(env: Env, dataDir: string): StorageCacheConfig {
+  return {
+    dir: readString(env, "STORAGE_CACHE_DIR") ?? join(dataDir, DEFAULT_STORAGE_CACHE_FOLDER),
+    maxSizeMB: readInt(env, "STORAGE_CACHE_MAX_SIZE", DEFAULT_STORAGE_CACHE_MAX_SIZE_MB, 1),
+  };
+}
+
+/** DATA_SOURCE_*: limits of each loaded data source's connection pool. Ours, not hugr's. */
+function readDataSourcePools(env: Env): DataSourcePoolConfig {
+  return {
+    maxConnections: readInt(env, "DATA_SOURCE_MAX_CONNECTIONS", DEFAULT_SOURCE_MAX_CONNECTIONS, 1),
+    statementTimeoutMs: readDuration(
+      env,
+      "DATA_SOURCE_STATEMENT_TIMEOUT",
+      DEFAULT_SOURCE_STATEMENT_TIMEOUT,
+      MAX_TIMER_MS,
+    ),
+    connectTimeoutMs: readDuration(
+      env,
+      "DATA_SOURCE_CONNECT_TIMEOUT",
+      DEFAULT_SOURCE_CONNECT_TIMEOUT,
+      MAX_TIMER_MS,
+    ),
+    idleTimeoutMs: readDuration(env, "DATA_SOURCE_IDLE_TIMEOUT", DEFAULT_SOURCE_IDLE_TIMEOUT, MAX_TIMER_MS),
   };
 }
 

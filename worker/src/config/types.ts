@@ -13,6 +13,8 @@ export interface WorkerConfig {
   dataDir: string;
   coreDb: CoreDbConfig;
   cache: CacheConfig;
+  storageCache: StorageCacheConfig;
+  dataSources: DataSourcePoolConfig;
   auth: AuthConfig;
   /** Present when CLUSTER_MANAGEMENT_URL is set: the node runs in cluster mode. */
   cluster: ClusterConfig | undefined;
@@ -35,6 +37,26 @@ export interface CacheConfig {
     username: string | undefined;
     password: string | undefined;
   };
+}
+
+/** The local copies of object storage files (see storages/file-cache.ts). */
+export interface StorageCacheConfig {
+  /** STORAGE_CACHE_DIR, default `<HUGR_DATA_DIR>/object-cache`. */
+  dir: string;
+  /** STORAGE_CACHE_MAX_SIZE, MB, default 1024: least recently used objects are deleted beyond it. */
+  maxSizeMB: number;
+}
+
+/** Limits of each loaded data source's connection pool. */
+export interface DataSourcePoolConfig {
+  /** DATA_SOURCE_MAX_CONNECTIONS, default 10 (per data source, per node). */
+  maxConnections: number;
+  /** DATA_SOURCE_STATEMENT_TIMEOUT, milliseconds, default 30s: longer statements are cancelled. */
+  statementTimeoutMs: number;
+  /** DATA_SOURCE_CONNECT_TIMEOUT, milliseconds, default 10s. */
+  connectTimeoutMs: number;
+  /** DATA_SOURCE_IDLE_TIMEOUT, milliseconds, default 1m: idle connections are closed after it. */
+  idleTimeoutMs: number;
 }
 
 export interface ClusterConfig {

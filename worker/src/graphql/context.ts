@@ -2,10 +2,11 @@ import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { ManagementClient } from "@hugr/protocol";
 import type { DataSourceRuntime, DataSourceWriter } from "../datasources/index.js";
+import type { SourceRequestContext } from "../sources/index.js";
 import type { StorageRegistry } from "../storages/index.js";
 
 /** What every resolver can reach. Built for each request, mostly from parts the node's requests share. */
-export interface GraphQLContext {
+export interface GraphQLContext extends SourceRequestContext {
   db: CoreDb;
   dataSources: DataSourceRuntime;
   /**

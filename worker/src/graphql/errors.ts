@@ -3,6 +3,7 @@ import type { Logger } from "@hugr/common";
 import { CoreDbError, FilterError } from "@hugr/coredb";
 import { ProtocolError } from "@hugr/protocol";
 import { DataSourceError } from "../datasources/index.js";
+import { DataInputError, SourceConnectionError, SourceQueryError } from "../sources/index.js";
 
 /**
  * The one place where failures become client-visible GraphQL errors. Expected failures keep their
@@ -14,9 +15,9 @@ export function createErrorMasker(logger: Logger): (error: unknown, message: str
     const original = rootCause(error);
     if (original instanceof GraphQLError) return error as Error;
     const location = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
-    const code = expectedCode(original);
-    if (code !== undefined) {
-      return new GraphQLError((original as Error).message, { ...location, extensions: { code } });
+    const extensions = expectedExtensions(original);
+    if (extensions !== undefined) {
+      return new GraphQLError((original as Error).message, { ...location, extensions });
     }
     logger.error({ err: original }, "unexpected error while executing GraphQL");
     return new GraphQLError(message, { ...location, extensions: { code: "INTERNAL_SERVER_ERROR" } });
@@ -31,10 +32,16 @@ function rootCause(error: unknown): unknown {
   return current;
 }
 
-function expectedCode(error: unknown): string | undefined {
-  if (error instanceof CoreDbError || error instanceof DataSourceError) return error.code;
-  if (error instanceof FilterError) return "INVALID_FILTER";
+function expectedExtensions(error: unknown): Record<string, string> | undefined {
+  if (error instanceof CoreDbError || error instanceof DataSourceError || error instanceof DataInputError) {
+    return { code: error.code };
+  }
+  if (error instanceof FilterError) return { code: "INVALID_FILTER" };
   // The management node's answer or its absence; messages name the host, never the secret.
-  if (error instanceof ProtocolError) return `MANAGEMENT_${error.code}`;
+  if (error instanceof ProtocolError) return { code: `MANAGEMENT_${error.code}` };
+  // A data source's database refused the statement; the engines build these messages without DSNs.
+  if (error instanceof SourceQueryError || error instanceof SourceConnectionError) {
+    return { code: "DATA_SOURCE_QUERY_FAILED", ...(error.code ? { sqlstate: error.code } : {}) };
+  }
   return undefined;
 }

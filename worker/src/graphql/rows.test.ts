@@ -22,6 +22,20 @@ describe("selectRows", () => {
     expect(names(selectRows(nodes, { filter: { ready: { eq: false } } }))).toEqual(["worker-2"]);
   });
 
+  it("sorts NULLs as SQL does, or first / last when asked", () => {
+    const rows = [
+      { name: "b", error: null },
+      { name: "a", error: "x" },
+      { name: "c", error: "y" },
+    ];
+    const order = (direction: "ASC" | "DESC", nulls?: "FIRST" | "LAST") =>
+      names(selectRows(rows, { order_by: [{ field: "error", direction, nulls: nulls ?? null }] }));
+    expect(order("ASC")).toEqual(["a", "c", "b"]);
+    expect(order("DESC")).toEqual(["b", "c", "a"]);
+    expect(order("ASC", "FIRST")).toEqual(["b", "a", "c"]);
+    expect(order("DESC", "LAST")).toEqual(["c", "a", "b"]);
+  });
+
   it("combines with _and, _or and _not", () => {
     const filter = {
       _or: [{ name: { eq: "other" } }, { _and: [{ ready: { eq: true } }, { version: { eq: "1.0.0" } }] }],

@@ -10,7 +10,8 @@ type Filter = Readonly<Record<string, unknown>>;
 
 export interface RowArguments {
   filter?: Filter | null;
-  order_by?: readonly { field: string; direction?: "ASC" | "DESC" | null }[] | null;
+  order_by?:
+    readonly { field: string; direction?: "ASC" | "DESC" | null; nulls?: "FIRST" | "LAST" | null }[] | null;
   limit?: number | null;
   offset?: number | null;
 }
@@ -20,7 +21,9 @@ export function selectRows<T extends object>(rows: readonly T[], args: RowArgume
   const matching = rows.filter((row) => matches(row as Row, args.filter ?? {}));
   for (const key of [...(args.order_by ?? [])].reverse()) {
     const sign = key.direction === "DESC" ? -1 : 1;
-    matching.sort((a, b) => sign * compare(field(a, key.field), field(b, key.field)));
+    // SQL's default: NULLs sort as the largest value (last for ASC, first for DESC).
+    const nullsFirst = key.nulls ? key.nulls === "FIRST" : key.direction === "DESC";
+    matching.sort((a, b) => compare(field(a, key.field), field(b, key.field), sign, nullsFirst));
   }
   const offset = args.offset ?? 0;
   if (offset < 0 || (args.limit ?? 0) < 0) throw invalid("limit and offset must not be negative");
@@ -68,14 +71,14 @@ function likeToRegExp(pattern: string, flags: string): RegExp {
   return new RegExp(`^${escaped}$`, `s${flags}`);
 }
 
-/** Nulls last; numbers numerically; everything else by its string form. */
-function compare(a: unknown, b: unknown): number {
+/** Numbers numerically, everything else by its string form, times `sign`; NULLs where asked. */
+function compare(a: unknown, b: unknown, sign: number, nullsFirst: boolean): number {
   if (a === b) return 0;
-  if (a === undefined || a === null) return 1;
-  if (b === undefined || b === null) return -1;
-  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (a === undefined || a === null) return nullsFirst ? -1 : 1;
+  if (b === undefined || b === null) return nullsFirst ? 1 : -1;
+  if (typeof a === "number" && typeof b === "number") return sign * (a - b);
   const [x, y] = [text(a), text(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
+  return sign * (x < y ? -1 : x > y ? 1 : 0);
 }
 
 function text(value: unknown): string {

@@ -8,15 +8,19 @@ import type { WorkerMetrics } from "../observability/index.js";
 import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
 import { useErrorMetrics } from "./plugins/use-error-metrics.js";
-import { buildSchema } from "./schema/index.js";
+import { useSourceTransactions } from "./plugins/use-source-transactions.js";
+import type { GraphQLSchema } from "graphql";
 
 export interface GraphQLHandlerOptions {
   /** Called once per request: cheap, returning shared parts plus what can change between requests. */
   context: () => GraphQLContext;
   logger: Logger;
   metrics: WorkerMetrics;
-  /** Cluster mode: serve the core.cluster module. */
-  cluster: boolean;
+  /**
+   * The node's schema (core module and loaded data sources). Each request leases the schema current
+   * when it arrives and releases it once answered, so loads and unloads never disturb it.
+   */
+  schemas: { acquire(): { schema: GraphQLSchema; release(): void } };
 }
 
 /** Query limits: generous for real use, small enough that a hostile document cannot hog a node. */
@@ -31,15 +35,22 @@ const asValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
-export type GraphQLHandler = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+/** Answers GraphQL over HTTP requests. */
+export interface GraphQLHandler {
+  fetch(request: Request): Promise<Response>;
+}
+
+interface ServerContext extends Record<string, unknown> {
+  schema: GraphQLSchema;
+}
 
 /**
  * graphql-yoga serving the node's schema at /graphql (GET and POST). GraphiQL is served by the
  * HTTP layer at /admin, not here, so ADMIN_UI=false really removes it.
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
-  return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: buildSchema({ cluster: options.cluster }),
+  const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
+    schema: (context) => context.schema,
     graphqlEndpoint: "/graphql",
     graphiql: false,
     landingPage: false,
@@ -51,6 +62,17 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens }),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...asValidationError }),
       useErrorMetrics(options.metrics.graphqlErrors),
+      useSourceTransactions(),
     ],
   });
+  return {
+    async fetch(request) {
+      const lease = options.schemas.acquire();
+      try {
+        return await yoga.fetch(request, { schema: lease.schema });
+      } finally {
+        lease.release();
+      }
+    },
+  };
 }

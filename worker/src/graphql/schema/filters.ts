@@ -25,10 +25,18 @@ export const OrderDirection = builder.enumType("OrderDirection", {
   values: { ASC: { value: "ASC" }, DESC: { value: "DESC" } } as const,
 });
 
+export const OrderNulls = builder.enumType("OrderNulls", {
+  description: "Where NULLs sort",
+  values: { FIRST: { value: "FIRST" }, LAST: { value: "LAST" } } as const,
+});
+
 export const OrderByField = builder.inputType("OrderByField", {
-  description: "One sort key: a field name and a direction (ASC by default)",
+  description:
+    "One sort key: a field name (a dotted path through relations where supported), a direction (ASC by default) " +
+    "and where NULLs go (the database default when omitted: last for ASC, first for DESC)",
   fields: (t) => ({
     field: t.string({ required: true }),
     direction: t.field({ type: OrderDirection, defaultValue: "ASC" }),
+    nulls: t.field({ type: OrderNulls }),
   }),
 });

@@ -1,0 +1,34 @@
+/**
+ * The connection to one data source's database, as the query layer sees it: run one parameterised
+ * SQL statement, run several in a transaction, close. PostgreSQL and DuckDB implement it; the SQL
+ * they are given is written for their {@link SqlDialect}.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Querier {
+  /** Runs one statement with `$1`, `$2`, … placeholders bound to `params`; returns its rows. */
+  query(sql: string, params: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface SourceEngine extends Querier {
+  readonly dialect: SqlDialect;
+  /** False for engines that cannot write (DuckDB sources are opened read-only). */
+  readonly writable: boolean;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Querier) => Promise<T>): Promise<T>;
+  /** Closes the pool (or database) after the statements already running end. */
+  close(): Promise<void>;
+}
+
+/** The few SQL spellings that differ between the engines. Everything else is shared SQL. */
+export interface SqlDialect {
+  readonly name: "postgres" | "duckdb";
+  /** A JSON object of `[key, expression]` pairs. */
+  jsonObject(pairs: readonly (readonly [string, string])[]): string;
+  /** Aggregates a JSON expression into a JSON array in the given order; an empty set gives `[]`. */
+  jsonArrayAgg(expression: string, orderBy: string): string;
+  /** Parses a JSON value a statement returned (PostgreSQL's driver parses already; DuckDB gives text). */
+  parseJson(value: unknown): unknown;
+  /** Case-sensitive regular expression match. */
+  regexMatch(left: string, right: string): string;
+}

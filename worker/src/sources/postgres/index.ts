@@ -1,0 +1,3 @@
+export { openPostgresEngine } from "./engine.js";
+export type { PostgresEngineOptions } from "./engine.js";
+export { postgresDialect } from "./dialect.js";

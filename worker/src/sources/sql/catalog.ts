@@ -1,0 +1,78 @@
+import { quoteIdent } from "@hugr/coredb";
+import type { CatalogModel, FieldModel, ObjectModel, RelationModel } from "../../catalogs/index.js";
+
+/**
+ * A parsed catalog with the lookups the compiler needs: objects by name, fields and relations by
+ * GraphQL name. Built once per load; everything in it is trusted (it comes from the catalog, which
+ * an administrator wrote), unlike query input.
+ */
+export interface Catalog {
+  object(name: string): CatalogObject;
+  objects: readonly CatalogObject[];
+}
+
+export interface CatalogObject {
+  model: ObjectModel;
+  field(name: string): FieldModel | undefined;
+  relation(name: string): RelationModel | undefined;
+  /** Primary key fields, in declaration order (empty when the object has none). */
+  pk: readonly FieldModel[];
+  /** `FROM` item of this object: the quoted relation, or the view's SQL in parentheses. */
+  from: string;
+}
+
+export function indexCatalog(model: CatalogModel): Catalog {
+  const byName = new Map<string, CatalogObject>();
+  for (const object of model.objects) {
+    const fields = new Map(object.fields.map((f) => [f.name, f]));
+    const relations = new Map(object.relations.map((r) => [r.name, r]));
+    byName.set(object.name, {
+      model: object,
+      field: (name) => fields.get(name),
+      relation: (name) => relations.get(name),
+      pk: object.fields.filter((f) => f.pk),
+      from: object.sql !== undefined ? `(${object.sql})` : qualifiedName(object.sqlName),
+    });
+  }
+  return {
+    objects: [...byName.values()],
+    object(name) {
+      const found = byName.get(name);
+      if (!found) throw new Error(`catalog has no object "${name}"`);
+      return found;
+    },
+  };
+}
+
+/** `sales.orders` → `"sales"."orders"`; each part quoted, so names are used exactly as written. */
+export function qualifiedName(name: string): string {
+  return name.split(".").map(quoteIdent).join(".");
+}
+
+/** `"alias"."column"` of a field. */
+export function fieldRef(alias: string, field: FieldModel): string {
+  return `${quoteIdent(alias)}.${quoteIdent(field.column)}`;
+}
+
+/** The join condition of a relation: this object's fields equal the target's, pairwise. */
+export function joinCondition(
+  source: CatalogObject,
+  sourceAlias: string,
+  relation: RelationModel,
+  target: CatalogObject,
+  targetAlias: string,
+): string {
+  return relation.sourceFields
+    .map((name, i) => {
+      const left = fieldRef(sourceAlias, mustField(source, name));
+      const right = fieldRef(targetAlias, mustField(target, relation.targetFields[i] ?? ""));
+      return `${left} = ${right}`;
+    })
+    .join(" AND ");
+}
+
+export function mustField(object: CatalogObject, name: string): FieldModel {
+  const field = object.field(name);
+  if (!field) throw new Error(`object "${object.model.name}" has no field "${name}"`);
+  return field;
+}

@@ -1,0 +1,9 @@
+/** Mutation data that cannot be written: an unknown field, a value of the wrong type, empty data. */
+export class DataInputError extends Error {
+  readonly code = "INVALID_DATA";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "DataInputError";
+  }
+}

@@ -1,0 +1,182 @@
+import { FilterError, isPlainObject, joinAnd, joinOr } from "@hugr/coredb";
+import type { FieldModel, RelationModel, ScalarName } from "../../catalogs/index.js";
+import { fieldRef, joinCondition, type CatalogObject } from "./catalog.js";
+import type { Compilation } from "./context.js";
+import { bindValue, typedOps } from "./values.js";
+
+/** Deepest accepted nesting of filter objects, through _and/_or/_not and relations. */
+const MAX_DEPTH = 32;
+
+interface Scope {
+  object: CatalogObject;
+  alias: string;
+  path: string;
+  depth: number;
+}
+
+/**
+ * Compiles hugr's filter argument for a data source object into a boolean SQL expression over the
+ * row aliased `alias`. Keys of one object are ANDed; `_and`, `_or`, `_not` take lists; a many-to-one
+ * relation takes the target's filter, a one-to-many relation `{any_of | all_of | none_of: filter}`,
+ * both compiled to EXISTS subqueries so no row is duplicated. Values are always bound. Throws
+ * FilterError (shown to the client as INVALID_FILTER) for input the schema could not rule out.
+ */
+export function compileFilter(c: Compilation, object: CatalogObject, alias: string, filter: unknown): string {
+  if (filter === null || filter === undefined) return "TRUE";
+  return compileObject(c, { object, alias, path: "filter", depth: 1 }, filter);
+}
+
+function compileObject(c: Compilation, scope: Scope, filter: unknown): string {
+  if (scope.depth > MAX_DEPTH) throw new FilterError(`${scope.path}: nested deeper than ${MAX_DEPTH} levels`);
+  if (!isPlainObject(filter)) throw new FilterError(`${scope.path}: expected a filter object`);
+  return joinAnd(
+    Object.entries(filter)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => compileKey(c, scope, key, value)),
+  );
+}
+
+function compileKey(c: Compilation, scope: Scope, key: string, value: unknown): string {
+  const path = `${scope.path}.${key}`;
+  if (key === "_and") return joinAnd(compileList(c, scope, path, value));
+  if (key === "_or") return joinOr(compileList(c, scope, path, value));
+  if (key === "_not") {
+    const parts = compileList(c, scope, path, value).filter((p) => p !== "TRUE");
+    return parts.length === 0 ? "FALSE" : `NOT (${parts.join(" AND ")})`;
+  }
+  const field = scope.object.field(key);
+  if (field) return compileField(c, field, fieldRef(scope.alias, field), value, path);
+  const relation = scope.object.relation(key);
+  if (relation) return compileRelation(c, { ...scope, path }, relation, value);
+  throw new FilterError(`${path}: unknown field "${key}" on ${scope.object.model.name}`);
+}
+
+function compileList(c: Compilation, scope: Scope, path: string, value: unknown): string[] {
+  if (value === null) throw new FilterError(`${path}: expected a list of filters`);
+  const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+  return items.map((item, i) =>
+    compileObject(c, { ...scope, path: `${path}[${i}]`, depth: scope.depth + 1 }, item),
+  );
+}
+
+function compileRelation(c: Compilation, scope: Scope, relation: RelationModel, value: unknown): string {
+  const target = c.catalog.object(relation.target);
+  const alias = c.alias();
+  const join = joinCondition(scope.object, scope.alias, relation, target, alias);
+  const exists = (condition: string) =>
+    `EXISTS (SELECT 1 FROM ${target.from} AS "${alias}" WHERE ${join}${condition === "TRUE" ? "" : ` AND ${condition}`})`;
+  const inner = (filter: unknown, path: string) =>
+    compileObject(c, { object: target, alias, path, depth: scope.depth + 1 }, filter);
+  if (value === null)
+    throw new FilterError(`${scope.path}: null is not a filter; use {is_null: …} on a field`);
+  if (relation.kind === "one") return exists(inner(value, scope.path));
+  if (!isPlainObject(value)) throw new FilterError(`${scope.path}: expected {any_of | all_of | none_of: …}`);
+  const parts = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .map(([quantifier, filter]) => {
+      const path = `${scope.path}.${quantifier}`;
+      if (quantifier === "any_of") return exists(inner(filter, path));
+      if (quantifier === "none_of") return `NOT ${exists(inner(filter, path))}`;
+      if (quantifier === "all_of") return `NOT ${exists(`(${inner(filter, path)}) IS NOT TRUE`)}`;
+      throw new FilterError(`${path}: unknown quantifier "${quantifier}"; use any_of, all_of or none_of`);
+    });
+  return joinAnd(parts);
+}
+
+type Operator = (c: Compilation, field: FieldModel, ref: string, operand: unknown, path: string) => string;
+
+const compare =
+  (sql: string): Operator =>
+  (c, field, ref, operand, path) =>
+    `${ref} ${sql} ${bindValue(c, field, operand, path)}`;
+
+const isNull: Operator = (_c, _field, ref, operand, path) => {
+  if (typeof operand !== "boolean") throw new FilterError(`${path}: is_null expects true or false`);
+  return operand ? `${ref} IS NULL` : `${ref} IS NOT NULL`;
+};
+
+const inList: Operator = (c, field, ref, operand, path) => {
+  const items: readonly unknown[] = Array.isArray(operand) ? operand : [operand];
+  if (items.length === 0) return "FALSE";
+  return `${ref} IN (${items.map((item, i) => bindValue(c, field, item, `${path}[${i}]`)).join(", ")})`;
+};
+
+const ORDERED: Readonly<Record<string, Operator>> = {
+  eq: compare("="),
+  gt: compare(">"),
+  gte: compare(">="),
+  lt: compare("<"),
+  lte: compare("<="),
+  in: inList,
+  is_null: isNull,
+};
+
+/** hugr's operators for each scalar type of a non-list field. */
+const SCALAR_OPERATORS: Readonly<Record<ScalarName, Readonly<Record<string, Operator>>>> = {
+  String: {
+    eq: compare("="),
+    in: inList,
+    like: compare("LIKE"),
+    ilike: compare("ILIKE"),
+    regex: (c, field, ref, operand, path) => c.dialect.regexMatch(ref, bindValue(c, field, operand, path)),
+    is_null: isNull,
+  },
+  Int: ORDERED,
+  BigInt: ORDERED,
+  Float: ORDERED,
+  Date: ORDERED,
+  Time: ORDERED,
+  Timestamp: ORDERED,
+  Boolean: { eq: compare("="), is_null: isNull },
+  JSON: {
+    eq: (c, field, ref, operand, path) =>
+      typedOps(c).jsonCompare(ref, "eq", bindValue(c, field, operand, path)),
+    contains: (c, field, ref, operand, path) =>
+      typedOps(c).jsonCompare(ref, "contains", bindValue(c, field, operand, path)),
+    has: (c, _field, ref, operand, path) => typedOps(c).jsonHasKeys(ref, [bindKey(c, operand, path)]),
+    has_all: (c, _field, ref, operand, path) => typedOps(c).jsonHasKeys(ref, bindKeys(c, operand, path)),
+    is_null: isNull,
+  },
+};
+
+/** Operators of a list (array) field: whole-list equality, containment, overlap. */
+const LIST_OPERATORS: Readonly<Record<string, Operator>> = {
+  eq: compare("="),
+  contains: (c, field, ref, operand, path) =>
+    typedOps(c).arrayContains(ref, bindValue(c, field, operand, path)),
+  intersects: (c, field, ref, operand, path) =>
+    typedOps(c).arrayOverlaps(ref, bindValue(c, field, operand, path)),
+  is_null: isNull,
+};
+
+function compileField(c: Compilation, field: FieldModel, ref: string, ops: unknown, path: string): string {
+  if (!isPlainObject(ops)) throw new FilterError(`${path}: expected an operator object such as {eq: …}`);
+  const operators = field.list ? LIST_OPERATORS : SCALAR_OPERATORS[field.type];
+  return joinAnd(
+    Object.entries(ops)
+      .filter(([, operand]) => operand !== undefined)
+      .map(([op, operand]) => {
+        const operator = Object.hasOwn(operators, op) ? operators[op] : undefined;
+        if (!operator)
+          throw new FilterError(`${path}.${op}: unknown operator for a ${describe(field)} field`);
+        if (operand === null && op !== "is_null") {
+          throw new FilterError(`${path}.${op}: null is not a valid operand; use {is_null: true} (or false)`);
+        }
+        return operator(c, field, ref, operand, `${path}.${op}`);
+      }),
+  );
+}
+
+function bindKey(c: Compilation, operand: unknown, path: string): string {
+  if (typeof operand !== "string") throw new FilterError(`${path}: expected a key name`);
+  return c.params.add(operand);
+}
+
+function bindKeys(c: Compilation, operand: unknown, path: string): string[] {
+  const keys: readonly unknown[] = Array.isArray(operand) ? operand : [operand];
+  return keys.map((key, i) => bindKey(c, key, `${path}[${i}]`));
+}
+
+function describe(field: FieldModel): string {
+  return field.list ? `[${field.type}]` : field.type;
+}

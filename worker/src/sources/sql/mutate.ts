@@ -1,0 +1,179 @@
+import { FilterError, isPlainObject, quoteIdent } from "@hugr/coredb";
+import type { Querier, Row } from "../engine.js";
+import { fieldRef, mustField, type CatalogObject } from "./catalog.js";
+import { createCompilation, type Compilation } from "./context.js";
+import { DataInputError } from "./errors.js";
+import { compileFilter } from "./filter.js";
+import type { PlannedField } from "./plan.js";
+import { compileByKey, objectJson } from "./select.js";
+import { bindValue } from "./values.js";
+import type { Catalog } from "./catalog.js";
+import type { SqlDialect } from "../engine.js";
+
+/**
+ * `insert_<object>(data)`: inserts the row, the many-to-one rows it carries (first, so their keys can
+ * be copied in) and the one-to-many rows (after, with the new row's key), all through `tx` so that
+ * the caller's transaction makes them one. Returns the requested selection of the new row, read
+ * back in the same transaction.
+ */
+export async function insertTree(
+  tx: Querier,
+  catalog: Catalog,
+  dialect: SqlDialect,
+  object: CatalogObject,
+  data: unknown,
+  selection: PlannedField[],
+): Promise<unknown> {
+  const inserted = await insertRow(tx, catalog, dialect, object, data, "data");
+  const c = createCompilation(catalog, dialect);
+  const sql = compileByKey(c, object, keyOf(object, inserted), selection);
+  const rows = await tx.query(sql, c.params.values);
+  return dialect.parseJson(rows[0]?.["row"]);
+}
+
+async function insertRow(
+  tx: Querier,
+  catalog: Catalog,
+  dialect: SqlDialect,
+  object: CatalogObject,
+  data: unknown,
+  path: string,
+): Promise<Row> {
+  if (!isPlainObject(data)) throw new DataInputError(`${path}: expected an object`);
+  const values = new Map<string, unknown>();
+  const children: [relationName: string, items: unknown][] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    if (object.field(key)) {
+      values.set(key, value);
+      continue;
+    }
+    const relation = object.relation(key);
+    if (!relation) throw new DataInputError(`${path}.${key}: unknown field on ${object.model.name}`);
+    if (relation.kind === "many") {
+      children.push([key, value]);
+      continue;
+    }
+    if (value === null) continue;
+    const parent = await insertRow(
+      tx,
+      catalog,
+      dialect,
+      catalog.object(relation.target),
+      value,
+      `${path}.${key}`,
+    );
+    relation.sourceFields.forEach((name, i) => values.set(name, parent[relation.targetFields[i] ?? ""]));
+  }
+  const c = createCompilation(catalog, dialect);
+  const alias = c.alias();
+  const columns: string[] = [];
+  const holders: string[] = [];
+  for (const [name, value] of values) {
+    const field = mustField(object, name);
+    columns.push(quoteIdent(field.column));
+    holders.push(value === null ? "NULL" : bindData(c, field, value, `${path}.${name}`));
+  }
+  const target = `${object.from} AS ${quoteIdent(alias)}`;
+  const body =
+    columns.length > 0 ? `(${columns.join(", ")}) VALUES (${holders.join(", ")})` : "DEFAULT VALUES";
+  const all = object.model.fields.map((f): [string, string] => [f.name, fieldRef(alias, f)]);
+  const rows = await tx.query(
+    `INSERT INTO ${target} ${body} RETURNING ${dialect.jsonObject(all)} AS "row"`,
+    c.params.values,
+  );
+  const row = dialect.parseJson(rows[0]?.["row"]) as Row;
+  for (const [name, items] of children) {
+    const relation = object.relation(name);
+    if (!relation || items === null) continue;
+    const target = catalog.object(relation.target);
+    const list: readonly unknown[] = Array.isArray(items) ? items : [items];
+    for (const [i, item] of list.entries()) {
+      if (!isPlainObject(item)) throw new DataInputError(`${path}.${name}[${i}]: expected an object`);
+      const linked = { ...item };
+      relation.targetFields.forEach((field, j) => (linked[field] = row[relation.sourceFields[j] ?? ""]));
+      await insertRow(tx, catalog, dialect, target, linked, `${path}.${name}[${i}]`);
+    }
+  }
+  return row;
+}
+
+/** `update_<object>(filter, data)`: one statement; returns the selection of every updated row. */
+export function compileUpdate(
+  c: Compilation,
+  object: CatalogObject,
+  filter: unknown,
+  data: unknown,
+  selection: PlannedField[],
+): string {
+  if (!isPlainObject(data)) throw new DataInputError("data: expected an object");
+  const alias = c.alias();
+  const sets = Object.entries(data)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => {
+      const field = object.field(name);
+      if (!field) throw new DataInputError(`data.${name}: unknown field on ${object.model.name}`);
+      const holder = value === null ? "NULL" : bindData(c, field, value, `data.${name}`);
+      return `${quoteIdent(field.column)} = ${holder}`;
+    });
+  if (sets.length === 0) throw new DataInputError("data: set at least one field");
+  const where = compileFilter(c, object, alias, requiredFilter(filter));
+  const changed = `UPDATE ${object.from} AS ${quoteIdent(alias)} SET ${sets.join(", ")} WHERE ${where} RETURNING *`;
+  return selectChanged(c, object, changed, selection);
+}
+
+/** `delete_<object>(filter)`: one statement; returns the selection of every deleted row as it was. */
+export function compileDelete(
+  c: Compilation,
+  object: CatalogObject,
+  filter: unknown,
+  selection: PlannedField[],
+): string {
+  const alias = c.alias();
+  const where = compileFilter(c, object, alias, requiredFilter(filter));
+  const changed = `DELETE FROM ${object.from} AS ${quoteIdent(alias)} WHERE ${where} RETURNING *`;
+  return selectChanged(c, object, changed, selection);
+}
+
+function selectChanged(
+  c: Compilation,
+  object: CatalogObject,
+  changed: string,
+  selection: PlannedField[],
+): string {
+  const cte = c.alias();
+  const alias = c.alias();
+  return `WITH ${quoteIdent(cte)} AS (${changed}) SELECT ${objectJson(c, object, alias, selection)} AS "row" FROM ${quoteIdent(cte)} AS ${quoteIdent(alias)}`;
+}
+
+function requiredFilter(filter: unknown): unknown {
+  if (filter === null || filter === undefined)
+    throw new FilterError("filter: required (use {} to match every row)");
+  return filter;
+}
+
+/** Binds mutation data, reporting wrong types as data errors rather than filter errors. */
+function bindData(
+  c: Compilation,
+  field: Parameters<typeof bindValue>[1],
+  value: unknown,
+  path: string,
+): string {
+  try {
+    return bindValue(c, field, value, path);
+  } catch (error) {
+    if (error instanceof FilterError) throw new DataInputError(error.message);
+    throw error;
+  }
+}
+
+/** The new row's key: its primary key, or every scalar value it has when the object has none. */
+function keyOf(object: CatalogObject, row: Row): Record<string, unknown> {
+  const fields =
+    object.pk.length > 0
+      ? object.pk
+      : object.model.fields.filter(
+          (f) => !f.list && f.type !== "JSON" && row[f.name] !== null && row[f.name] !== undefined,
+        );
+  return Object.fromEntries(fields.map((f) => [f.name, row[f.name]]));
+}

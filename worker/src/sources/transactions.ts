@@ -1,0 +1,76 @@
+import type { Querier, SourceEngine } from "./engine.js";
+
+/**
+ * The transactions of one GraphQL request, one per data source it writes to. hugr runs all the
+ * mutations of a request atomically: the first write to a source begins its transaction, later
+ * fields reuse it, and when execution ends everything commits, or rolls back if any field failed.
+ */
+export interface RequestTransactions {
+  /** This request's transaction on `engine`, begun on first use. */
+  querier(engine: SourceEngine): Promise<Querier>;
+  /** Commits (`true`) or rolls back every transaction begun; rejects when a commit fails. */
+  finish(commit: boolean): Promise<void>;
+}
+
+/** What resolvers of data source mutations need from the request's context. */
+export interface SourceRequestContext {
+  sourceTransactions: RequestTransactions;
+}
+
+interface Open {
+  querier: Promise<Querier>;
+  end(commit: boolean): void;
+  done: Promise<void>;
+}
+
+/** Thrown inside the engine's transaction callback to make it roll back. */
+const ROLLBACK = Symbol("rollback");
+
+export function createRequestTransactions(): RequestTransactions {
+  const open = new Map<SourceEngine, Open>();
+  return {
+    querier(engine) {
+      let entry = open.get(engine);
+      if (!entry) {
+        entry = begin(engine);
+        open.set(engine, entry);
+      }
+      return entry.querier;
+    },
+    async finish(commit) {
+      const entries = [...open.values()];
+      open.clear();
+      for (const entry of entries) entry.end(commit);
+      const outcomes = await Promise.allSettled(entries.map((entry) => entry.done));
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+/**
+ * Holds the engine's callback-style transaction open until `end` is called: the callback hands out
+ * its querier, then waits for the request's verdict.
+ */
+function begin(engine: SourceEngine): Open {
+  let end!: (commit: boolean) => void;
+  const verdict = new Promise<boolean>((resolve) => (end = resolve));
+  let handOut!: (querier: Querier) => void;
+  let refuse!: (error: unknown) => void;
+  const querier = new Promise<Querier>((resolve, reject) => {
+    handOut = resolve;
+    refuse = reject;
+  });
+  const done = engine
+    .transaction(async (tx) => {
+      handOut(tx);
+      if (!(await verdict)) throw ROLLBACK;
+    })
+    .catch((error: unknown) => {
+      refuse(error);
+      if (error !== ROLLBACK) throw error;
+    });
+  // A failed BEGIN is reported by `querier`; `done` must not also surface as unhandled.
+  done.catch(() => undefined);
+  return { querier, end, done };
+}
