@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout bench-reconcile clean schema generate envtest
+.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout bench-reconcile bench-query clean schema generate envtest
 
 all: build
 
@@ -51,6 +51,9 @@ bench-fanout: build ## cluster operations on 1-20 work nodes, start-to-ready, fa
 
 bench-reconcile: build ## HugrDataSource apply -> Ready on 1-10 work nodes, operator memory with 1,000 resources (needs make envtest)
 	tsx bench/reconcile.ts
+
+bench-query: build ## a shop query through GraphQL against the same hand-written SQL behind node:http (needs PostgreSQL binaries)
+	tsx bench/query.ts
 
 run-management: build ## a standalone management node (CLUSTER_SECRET must be set)
 	node operator/dist/main.js

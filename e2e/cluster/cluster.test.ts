@@ -1,6 +1,7 @@
 import { signRequest, SIGNATURE_HEADERS } from "@hugr/protocol";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadableSource, REFERENCE_LOAD_FAILURE } from "../../worker/test/harness/loadable-source.js";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
 import {
   ADD_DATA_SOURCE,
@@ -38,11 +39,15 @@ const SECRET = "cluster-secret-for-tests";
 const CHECK_MS = 1_000;
 const TIMEOUT_MS = 1_000;
 const REMOVE_AFTER_MS = 4_000;
+/** A source every node can load (hugr's reference example points at a database that is not there). */
+const EVENTS = loadableSource("events");
 
 let pg: PostgresInstance;
 let management: RunningProcess;
 let managementEnv: Record<string, string>;
 const workers = new Map<string, RunningProcess>();
+
+type Outcome = { success: boolean; message: string };
 
 interface NodeRow {
   name: string;
@@ -92,6 +97,26 @@ async function statusOn(via: RunningProcess, name: string): Promise<Record<strin
     function: { core: { cluster: { data_source_status: { node: string; status: string }[] } } };
   }>(via, DATA_SOURCE_STATUS(name));
   return Object.fromEntries(result.function.core.cluster.data_source_status.map((s) => [s.node, s.status]));
+}
+
+/** Runs the reference's cluster load_data_source through `via`. */
+async function loadVia(via: RunningProcess, name: string): Promise<Outcome> {
+  const result = await data<{ function: { core: { cluster: { load_data_source: Outcome } } } }>(
+    via,
+    LOAD_DATA_SOURCE(name),
+  );
+  return result.function.core.cluster.load_data_source;
+}
+
+/** Asserts that `node` serves the loaded `events` source's data through GraphQL. */
+async function expectServesEvents(node: RunningProcess): Promise<void> {
+  expect(await data(node, EVENTS.query), node.name).toEqual(EVENTS.answer);
+}
+
+/** Asserts that `node` no longer has the `events` source in its schema. */
+async function expectNoEvents(node: RunningProcess): Promise<void> {
+  const { body } = await graphql(node.url, EVENTS.query);
+  expect(body.errors?.[0]?.message, node.name).toMatch(/Cannot query field "events"/);
 }
 
 /** Runs `fn` on a short-lived connection (closed afterwards, so stopping PostgreSQL stays quiet). */
@@ -152,29 +177,51 @@ describe("a standalone cluster", () => {
 
   it("synchronises data sources: insert on one node, load from another, status everywhere", async () => {
     await data(worker("worker-1"), ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES);
+    await data(worker("worker-1"), ADD_DATA_SOURCE, { data: EVENTS.data });
     // A new source stays unloaded cluster-wide until load_data_source.
-    expect(await statusOn(worker("worker-2"), "analytics")).toEqual({
+    expect(await statusOn(worker("worker-2"), "events")).toEqual({
       "worker-1": "detached",
       "worker-2": "detached",
       "worker-3": "detached",
     });
-    const loaded = await data<{
-      function: { core: { cluster: { load_data_source: { success: boolean; message: string } } } };
-    }>(worker("worker-2"), LOAD_DATA_SOURCE("analytics"));
-    expect(loaded.function.core.cluster.load_data_source).toEqual({
+    expect(await loadVia(worker("worker-2"), "events")).toEqual({
       success: true,
       message: "load_data_source: done on 3 node(s)",
     });
-    expect(await statusOn(worker("worker-3"), "analytics")).toEqual({
+    expect(await statusOn(worker("worker-3"), "events")).toEqual({
       "worker-1": "attached",
       "worker-2": "attached",
       "worker-3": "attached",
     });
+    for (const node of workers.values()) await expectServesEvents(node);
     const listed = await data<{ core: { data_sources: { name: string }[] } }>(
       worker("worker-3"),
       LIST_DATA_SOURCES,
     );
-    expect(listed.core.data_sources.map((d) => d.name)).toEqual(["analytics"]);
+    expect(listed.core.data_sources.map((d) => d.name)).toEqual(["analytics", "events"]);
+  });
+
+  it("reports the reference source's unreachable database as a failure on every node, without its password", async () => {
+    const outcome = await loadVia(worker("worker-1"), "analytics");
+    expect(outcome.success).toBe(false);
+    expect(outcome.message).toMatch(/^load_data_source: failed on 3 of 3 node\(s\): /);
+    for (const name of ["worker-1", "worker-2", "worker-3"]) {
+      expect(outcome.message).toMatch(
+        new RegExp(`${name}: data source 'analytics' failed to load: ${REFERENCE_LOAD_FAILURE.source}`),
+      );
+    }
+    const statuses = await data<{
+      function: {
+        core: { cluster: { data_source_status: { node: string; status: string; error: string }[] } };
+      };
+    }>(worker("worker-2"), DATA_SOURCE_STATUS("analytics"));
+    for (const row of statuses.function.core.cluster.data_source_status) {
+      expect(row.status, row.node).toBe("error");
+      expect(row.error, row.node).toMatch(REFERENCE_LOAD_FAILURE);
+    }
+    expect(JSON.stringify([outcome, statuses])).not.toContain("password");
+    // The failed source changed nothing else: the loaded one is still served everywhere.
+    for (const node of workers.values()) await expectServesEvents(node);
   });
 
   it("registers and unregisters object storages on every node, masking credentials", async () => {
@@ -211,7 +258,10 @@ describe("a standalone cluster", () => {
 
   it("converges a node that joins later to the cluster's state before it is ready", async () => {
     const late = await addWorker("worker-4");
-    expect(await statusOn(late, "analytics")).toMatchObject({ "worker-4": "attached" });
+    expect(await statusOn(late, "events")).toMatchObject({ "worker-4": "attached" });
+    await expectServesEvents(late);
+    // The cluster says 'analytics' is loaded too: the late node tried it, and failed as its peers did.
+    expect(await statusOn(late, "analytics")).toMatchObject({ "worker-4": "error" });
     const storages = await data<{ core: { cluster: { registered_storages: { node: string }[] } } }>(
       late,
       REGISTERED_STORAGES_VIEW,
@@ -220,10 +270,12 @@ describe("a standalone cluster", () => {
   });
 
   it("unloads and unregisters everywhere, and a later node stays converged", async () => {
-    const unloaded = await data<{
-      function: { core: { cluster: { unload_data_source: { success: boolean } } } };
-    }>(worker("worker-4"), UNLOAD_DATA_SOURCE("analytics"));
-    expect(unloaded.function.core.cluster.unload_data_source.success).toBe(true);
+    for (const name of ["events", "analytics"]) {
+      const unloaded = await data<{
+        function: { core: { cluster: { unload_data_source: { success: boolean } } } };
+      }>(worker("worker-4"), UNLOAD_DATA_SOURCE(name));
+      expect(unloaded.function.core.cluster.unload_data_source.success).toBe(true);
+    }
     const unregistered = await data<{
       function: { core: { cluster: { unregister_object_storage: { success: boolean; message: string } } } };
     }>(worker("worker-1"), UNREGISTER_STORAGE);
@@ -231,29 +283,34 @@ describe("a standalone cluster", () => {
       success: true,
       message: "unregister_object_storage: done on 4 node(s)",
     });
-    expect(Object.values(await statusOn(worker("worker-1"), "analytics"))).toEqual([
-      "detached",
-      "detached",
-      "detached",
-      "detached",
-    ]);
+    for (const name of ["events", "analytics"]) {
+      expect(Object.values(await statusOn(worker("worker-1"), name))).toEqual([
+        "detached",
+        "detached",
+        "detached",
+        "detached",
+      ]);
+    }
+    for (const node of workers.values()) await expectNoEvents(node);
     const late = await addWorker("worker-5");
-    expect((await statusOn(late, "analytics"))["worker-5"]).toBe("detached");
+    expect((await statusOn(late, "events"))["worker-5"]).toBe("detached");
     await late.stop();
     workers.delete("worker-5");
   });
 
   it("reports a partial failure as failure and names the failed node", async () => {
-    // worker-x reads another core database, where 'analytics' does not exist.
+    // worker-x reads another core database, where 'events' does not exist.
     const odd = await addWorker("worker-x", await pg.createDatabase("elsewhere"));
     const result = await graphql<{
-      function: { core: { cluster: { load_data_source: { success: boolean; message: string } } } };
-    }>(worker("worker-1").url, LOAD_DATA_SOURCE("analytics"));
+      function: { core: { cluster: { load_data_source: Outcome } } };
+    }>(worker("worker-1").url, LOAD_DATA_SOURCE("events"));
     const outcome = result.body.data?.function.core.cluster.load_data_source;
     expect(outcome?.success).toBe(false);
     expect(outcome?.message).toBe(
-      "load_data_source: failed on 1 of 5 node(s): worker-x: data source 'analytics' not found",
+      "load_data_source: failed on 1 of 5 node(s): worker-x: data source 'events' not found",
     );
+    // Every other node loaded it.
+    for (const node of workers.values()) if (node !== odd) await expectServesEvents(node);
     await odd.stop();
     workers.delete("worker-x");
   });
@@ -270,10 +327,7 @@ describe("a standalone cluster", () => {
     );
     const [dead] = (await clusterNodes(worker("worker-1"))).filter((n) => n.name === "worker-4");
     expect(dead?.error).toMatch(/health check failed/);
-    const result = await data<{
-      function: { core: { cluster: { load_data_source: { success: boolean; message: string } } } };
-    }>(worker("worker-2"), LOAD_DATA_SOURCE("analytics"));
-    expect(result.function.core.cluster.load_data_source).toEqual({
+    expect(await loadVia(worker("worker-2"), "events")).toEqual({
       success: true,
       message: "load_data_source: done on 3 node(s); 1 not-ready node(s) will converge when ready",
     });
@@ -331,17 +385,15 @@ describe("a standalone cluster", () => {
       worker("worker-2"),
       LIST_DATA_SOURCES,
     );
-    expect(during.core.data_sources.map((d) => d.name)).toEqual(["analytics"]);
-    const down = await graphql(worker("worker-2").url, LOAD_DATA_SOURCE("analytics"));
+    expect(during.core.data_sources.map((d) => d.name)).toEqual(["analytics", "events"]);
+    await expectServesEvents(worker("worker-2"));
+    const down = await graphql(worker("worker-2").url, LOAD_DATA_SOURCE("events"));
     expect(down.body.errors?.[0]?.extensions?.code).toBe("MANAGEMENT_UNREACHABLE");
 
     management = await startManagement({ env: managementEnv, port: management.port });
     const names = (await clusterNodes(worker("worker-1"))).map((n) => n.name);
     expect(names).toEqual(["worker-1", "worker-2", "worker-3"]);
-    const result = await data<{
-      function: { core: { cluster: { load_data_source: { success: boolean; message: string } } } };
-    }>(worker("worker-3"), LOAD_DATA_SOURCE("analytics"));
-    expect(result.function.core.cluster.load_data_source).toEqual({
+    expect(await loadVia(worker("worker-3"), "events")).toEqual({
       success: true,
       message: "load_data_source: done on 3 node(s)",
     });
@@ -364,15 +416,16 @@ describe("a standalone cluster", () => {
   });
 
   it("deletes a data source through a node and unloads it everywhere", async () => {
-    await data(worker("worker-1"), DELETE_DATA_SOURCE, { name: "analytics" });
+    await data(worker("worker-1"), DELETE_DATA_SOURCE, { name: "events" });
     const statuses = await data<{
       function: { core: { cluster: { data_source_status: { status: string; error: string }[] } } };
-    }>(worker("worker-2"), DATA_SOURCE_STATUS("analytics"));
+    }>(worker("worker-2"), DATA_SOURCE_STATUS("events"));
     expect(
       statuses.function.core.cluster.data_source_status.every(
-        (s) => s.error === "data source 'analytics' not found",
+        (s) => s.error === "data source 'events' not found",
       ),
     ).toBe(true);
+    for (const node of workers.values()) await expectNoEvents(node);
   });
 
   it("deletes a source that was never loaded without any node reporting a failure", async () => {

@@ -11,7 +11,8 @@
  *   E2E_NAMESPACE           the HugrCluster's namespace (default hugr-e2e)
  *   E2E_CLUSTER             the HugrCluster (default demo)
  *   E2E_REPLICAS            its spec.replicas (default 2)
- *   E2E_DATA_SOURCE_PATH    PostgreSQL DSN, without credentials, that the workers reach
+ *   E2E_DATA_SOURCE_PATH    PostgreSQL DSN, without credentials, that the workers reach, of a
+ *                           database with the table `events` of e2e/scenarios/events-source.ts
  *                           (default postgres://analytics@postgres.<namespace>.svc:5432/analytics)
  *   E2E_OPERATOR_NAMESPACE  the operator's namespace, for its logs (default hugr-system)
  *   E2E_TIMEOUT_MS          how long one convergence may take (default 120000)

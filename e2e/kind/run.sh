@@ -148,7 +148,8 @@ metadata:
   name: postgres-init
 data:
   # Runs once, at the first start: the database "analytics" of the scenarios' data sources, owned by a
-  # role without a password that only that database trusts, so their DSN carries no credentials.
+  # role without a password that only that database trusts, so their DSN carries no credentials. Its
+  # table and rows are those of e2e/scenarios/events-source.ts (the envtest suites' fixture).
   10-analytics.sh: |
     #!/bin/bash
     set -euo pipefail

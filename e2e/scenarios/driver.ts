@@ -30,8 +30,9 @@ export interface ScenarioDriver {
   /** The HugrCluster's spec.replicas: how many work nodes register and serve. */
   replicas: number;
   /**
-   * A PostgreSQL connection string, without credentials, of a database every work node reaches: the
-   * `path` of the data sources the scenarios create.
+   * A PostgreSQL connection string, without credentials, of a database every work node reaches, holding
+   * the table `events` and its rows (events-source.ts): the `path` of the data sources the scenarios
+   * create.
    */
   dataSourcePath: string;
   /** How long one convergence (a resource reaching Ready, a deletion) may take. */

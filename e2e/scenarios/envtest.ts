@@ -1,6 +1,7 @@
 /**
  * The scenarios' environment on our machines, where no container runs: a real kube-apiserver and etcd
- * (envtest), the operator as a process under its own ServiceAccount and RBAC, a private PostgreSQL, and
+ * (envtest), the operator as a process under its own ServiceAccount and RBAC, a private PostgreSQL (the
+ * core database, and the database `analytics` of the data sources: events-source.ts), and
  * the HugrCluster's work nodes as processes started with the environment its rendered pod template
  * gives them. The harness plays the kubelet: it starts the "pods" and reports the Deployment ready.
  */
@@ -15,6 +16,7 @@ import {
 } from "../../operator/test/harness/operator.js";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
 import type { ScenarioDriver } from "./driver.js";
+import { createEventsDatabase } from "./events-source.js";
 
 export const ENVTEST_NAMESPACE = "hugr-e2e";
 export const ENVTEST_CLUSTER = "demo";
@@ -40,7 +42,7 @@ export async function startScenarioEnvironment(
   };
   try {
     [env, pg] = await Promise.all([startEnvtest(), startPostgres()]);
-    const dataSourcePath = await pg.createDatabase("analytics");
+    const dataSourcePath = await createEventsDatabase(pg, "analytics");
     await env.applyCrds();
     const operator = await startOperatorProcess({ kubeconfigPath: await operatorKubeconfig(env) });
     processes.push(operator);

@@ -20,6 +20,7 @@ import {
   REGISTERED_STORAGES_VIEW,
 } from "../cluster/reference-cluster-queries.js";
 import type { Scenario, ScenarioDriver } from "./driver.js";
+import { EVENTS_ROWS, EVENTS_SDL, eventsQuery } from "./events-source.js";
 import {
   apply,
   condition,
@@ -43,14 +44,6 @@ export const SALES = "sales";
 /** The object storage, and the Secret with its credentials. */
 export const STORAGE = "minio-storage";
 export const STORAGE_SECRET = "minio-credentials";
-
-/** A catalog of type `text`: the SDL itself, describing a table of the data source. */
-export const EVENTS_SDL = `type events @table(name: "events") {
-  id: Int! @pk
-  name: String!
-  created_at: Timestamp
-}
-`;
 
 interface ClusterStatus {
   registeredNodes?: number;
@@ -132,6 +125,12 @@ async function dataSourceReady(driver: ScenarioDriver, name: string): Promise<Hu
   return ready;
 }
 
+/** The rows of `events` as a work node serves them through the data source's root field `field`. */
+async function servedEvents(driver: ScenarioDriver, field: string): Promise<unknown> {
+  const data = await gql<Record<string, unknown>>(driver, eventsQuery(field));
+  return data[field];
+}
+
 /** A password the DSN carries: trust authentication ignores it, the operator must keep it out of sight. */
 function withPassword(dsn: string, password: string): string {
   const url = new URL(dsn);
@@ -204,6 +203,7 @@ const dataSourceApplied: Scenario = {
       perNode.every((n) => n.status === "attached"),
       `attached on every node: ${JSON.stringify(perNode)}`,
     );
+    assert.deepEqual(await servedEvents(driver, "an_events"), EVENTS_ROWS, "the rows a work node serves");
   },
 };
 
@@ -244,6 +244,7 @@ const dataSourceThroughGraphQL: Scenario = {
       (await dataSourceRows(driver, SALES)).map((r) => r.name),
       [SALES],
     );
+    assert.deepEqual(await servedEvents(driver, "sa_events"), EVENTS_ROWS, "the rows a work node serves");
     const visible = await visibleText(driver);
     assert.ok(visible.includes(SALES), "kubectl shows the HugrDataSource");
     assert.ok(!visible.includes(password), "the DSN's password shows in a resource or an Event");

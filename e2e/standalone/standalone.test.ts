@@ -19,6 +19,7 @@ import {
   UNLOAD_DATA_SOURCE,
   UNREGISTER_STORAGE,
 } from "../cluster/reference-cluster-queries.js";
+import { loadableSource, REFERENCE_LOAD_FAILURE } from "../../worker/test/harness/loadable-source.js";
 import { graphql } from "../harness/processes.js";
 import { startStandaloneTopology, type Topology } from "./topology.js";
 
@@ -31,6 +32,10 @@ let topology: Topology;
 /** GraphQL requests sent through the load balancer, and each worker's /graphql count before them. */
 let sent = 0;
 const before = new Map<string, number>();
+/** GraphQL requests sent to a work node directly, by node name (to check what each node serves). */
+const direct = new Map<string, number>();
+/** A source every node can load: the reference's own points at a database that only compose has. */
+const EVENTS = loadableSource("events");
 
 interface NodeRow {
   name: string;
@@ -72,6 +77,17 @@ async function statuses(name: string): Promise<Record<string, string>> {
     function: { core: { cluster: { data_source_status: { node: string; status: string }[] } } };
   }>(DATA_SOURCE_STATUS(name));
   return Object.fromEntries(result.function.core.cluster.data_source_status.map((s) => [s.node, s.status]));
+}
+
+/** Sends `query` to every work node directly (not through nginx) and returns each node's response. */
+async function onEveryNode(query: string): Promise<Record<string, unknown>> {
+  const answers = await Promise.all(
+    topology.workers.map(async (worker) => {
+      direct.set(worker.name, (direct.get(worker.name) ?? 0) + 1);
+      return [worker.name, (await graphql(worker.url, query)).body] as const;
+    }),
+  );
+  return Object.fromEntries(answers);
 }
 
 /** The worker's hugr_http_requests_total for route /graphql, all methods and statuses. */
@@ -132,17 +148,40 @@ describe("the reference's compose topology behind nginx", () => {
   });
 
   it("loads and unloads it on every node, reporting per-node status", async () => {
+    // The reference's database exists only in the compose file: each node fails to reach it, and says so.
     expect(await statuses("analytics")).toEqual({ "worker-1": "detached", "worker-2": "detached" });
-    expect(await outcome("load_data_source", LOAD_DATA_SOURCE("analytics"))).toEqual({
-      success: true,
-      message: "load_data_source: done on 2 node(s)",
-    });
-    expect(await statuses("analytics")).toEqual({ "worker-1": "attached", "worker-2": "attached" });
+    const failed = await outcome("load_data_source", LOAD_DATA_SOURCE("analytics"));
+    expect(failed.success).toBe(false);
+    expect(failed.message).toMatch(/^load_data_source: failed on 2 of 2 node\(s\): /);
+    for (const name of ["worker-1", "worker-2"]) {
+      expect(failed.message).toMatch(
+        new RegExp(`${name}: data source 'analytics' failed to load: ${REFERENCE_LOAD_FAILURE.source}`),
+      );
+    }
+    expect(failed.message).not.toContain("password");
+    expect(await statuses("analytics")).toEqual({ "worker-1": "error", "worker-2": "error" });
     expect(await outcome("unload_data_source", UNLOAD_DATA_SOURCE("analytics"))).toEqual({
       success: true,
       message: "unload_data_source: done on 2 node(s)",
     });
     expect(await statuses("analytics")).toEqual({ "worker-1": "detached", "worker-2": "detached" });
+
+    // A source both nodes can reach loads everywhere and is served by each node.
+    await data(ADD_DATA_SOURCE, { data: EVENTS.data });
+    expect(await outcome("load_data_source", LOAD_DATA_SOURCE("events"))).toEqual({
+      success: true,
+      message: "load_data_source: done on 2 node(s)",
+    });
+    expect(await statuses("events")).toEqual({ "worker-1": "attached", "worker-2": "attached" });
+    expect(await onEveryNode(EVENTS.query)).toEqual({
+      "worker-1": { data: EVENTS.answer },
+      "worker-2": { data: EVENTS.answer },
+    });
+    expect(await outcome("unload_data_source", UNLOAD_DATA_SOURCE("events"))).toEqual({
+      success: true,
+      message: "unload_data_source: done on 2 node(s)",
+    });
+    expect(await statuses("events")).toEqual({ "worker-1": "detached", "worker-2": "detached" });
   });
 
   it("updates the data source", async () => {
@@ -185,10 +224,12 @@ describe("the reference's compose topology behind nginx", () => {
   });
 
   it("deletes the data source", async () => {
-    const deleted = await data<{ core: { delete_data_sources: { name: string }[] } }>(DELETE_DATA_SOURCE, {
-      name: "analytics",
-    });
-    expect(deleted.core.delete_data_sources).toEqual([{ name: "analytics" }]);
+    for (const name of ["analytics", "events"]) {
+      const deleted = await data<{ core: { delete_data_sources: { name: string }[] } }>(DELETE_DATA_SOURCE, {
+        name,
+      });
+      expect(deleted.core.delete_data_sources).toEqual([{ name }]);
+    }
     const listed = await data<{ core: { data_sources: unknown[] } }>(LIST_DATA_SOURCES);
     expect(listed.core.data_sources).toEqual([]);
   });
@@ -202,10 +243,12 @@ describe("the reference's compose topology behind nginx", () => {
 
   it("spread the GraphQL requests over both work nodes", async () => {
     const served = await Promise.all(
-      topology.workers.map(async (w) => (await graphqlRequests(w.url)) - (before.get(w.name) ?? 0)),
+      topology.workers.map(
+        async (w) => (await graphqlRequests(w.url)) - (before.get(w.name) ?? 0) - (direct.get(w.name) ?? 0),
+      ),
     );
-    // Every request reached exactly one node, and each node got a share (least_conn with one request
-    // at a time falls back to round robin).
+    // Every request through nginx (the ones sent to a node directly left out) reached exactly one
+    // node, and each node got a share (least_conn with one request at a time falls back to round robin).
     expect(served.reduce((a, b) => a + b, 0)).toBe(sent);
     for (const count of served) expect(count).toBeGreaterThan(0);
   });

@@ -2,7 +2,9 @@
  * HugrDataSource and HugrObjectStorage on a real kube-apiserver: the operator (as its ServiceAccount)
  * writes each data source's row into its cluster's core database, loads it on every work node (real
  * processes started with the rendered pod environment) and reports per-node truth in status; the
- * GraphQL mutations of a worker are mirrored into the same resources.
+ * GraphQL mutations of a worker are mirrored into the same resources. The data sources are real: the
+ * database `events` (e2e/scenarios/events-source.ts) on the harness PostgreSQL, which also holds the
+ * core database; the roles whose DSNs carry a password log in with it (scram), so it must be right.
  */
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +15,16 @@ import {
   UNLOAD_DATA_SOURCE,
   UNREGISTER_STORAGE,
 } from "../../e2e/cluster/reference-cluster-queries.js";
-import { eventually, graphql, type RunningProcess } from "../../e2e/harness/processes.js";
+import { eventually, freePort, graphql, type RunningProcess } from "../../e2e/harness/processes.js";
+import {
+  createEventsDatabase,
+  createEventsRole,
+  EVENTS_ROWS,
+  EVENTS_SDL,
+  eventsQuery,
+  rotatePassword,
+  withCredentials,
+} from "../../e2e/scenarios/events-source.js";
 import {
   ADD_DATA_SOURCE,
   DELETE_DATA_SOURCE,
@@ -40,9 +51,18 @@ const PODS: FakePod[] = [
   { name: "demo-5c8d-1", ip: "127.0.0.32" },
 ];
 
+/** The passwords of the roles `reporting` (before and after its rotation) and `web`. */
+const REPORTING_PASSWORD = "s3cr3t-pw";
+const ROTATED_PASSWORD = "n3w-pw";
+const WEB_PASSWORD = "pw-0f3c9a";
+
 let env: Envtest;
 let pg: PostgresInstance;
 let sql: postgres.Sql;
+/** The database `events`, as the trusted superuser: no password. */
+let eventsUrl: string;
+let reportingDsn: string;
+let webDsn: string;
 let operator: RunningProcess;
 const workers = new Map<string, RunningProcess>();
 
@@ -52,6 +72,11 @@ const apply = (object: unknown, fieldManager = "kubectl"): Promise<string> =>
     ["apply", "--server-side", `--field-manager=${fieldManager}`, "-f", "-"],
     JSON.stringify(object),
   );
+
+/** The catalogs of a data source serving the database `events`. */
+const eventsCatalogs = (name: string): { name: string; type: string; path: string }[] => [
+  { name, type: "text", path: EVENTS_SDL },
+];
 
 function dataSource(name: string, spec: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -87,9 +112,26 @@ async function row(name: string): Promise<Record<string, unknown> | undefined> {
 
 const worker = (): RunningProcess => workers.get(PODS[0]!.name)!;
 
+/** The rows of `events` a node serves through the root field `field` (inside module `module`, if any). */
+async function servedEvents(node: RunningProcess, field: string, module?: string): Promise<unknown> {
+  const query = module ? `{ ${module} ${eventsQuery(field)} }` : eventsQuery(field);
+  const { body } = await graphql(node.url, query);
+  expect(errorsOf(body)).toEqual([]);
+  const data = (body as { data: Record<string, Record<string, unknown>> }).data;
+  return module ? data[module]?.[field] : data[field];
+}
+
+/** Every node serves the rows of `events` through `field`. */
+async function expectServedEverywhere(field: string, module?: string): Promise<void> {
+  for (const node of workers.values()) expect(await servedEvents(node, field, module)).toEqual(EVENTS_ROWS);
+}
+
 beforeAll(async () => {
   [env, pg] = await Promise.all([startEnvtest(), startPostgres()]);
   sql = postgres(pg.url, { max: 2, onnotice: () => undefined });
+  eventsUrl = await createEventsDatabase(pg, "events");
+  reportingDsn = await createEventsRole(pg, eventsUrl, "reporting", REPORTING_PASSWORD);
+  webDsn = await createEventsRole(pg, eventsUrl, "web", WEB_PASSWORD);
   await env.applyCrds();
   operator = await startOperatorProcess({ kubeconfigPath: await operatorKubeconfig(env) });
   await createNamespaceWithCoreDb(env, NAMESPACE, pg.url);
@@ -122,9 +164,9 @@ describe("a HugrDataSource applied with kubectl", () => {
   it("writes its row, loads it on every node and reports each node in status", async () => {
     await apply(
       dataSource("analytics", {
-        path: "postgres://analytics@db:5432/analytics",
+        path: eventsUrl,
         description: "Analytics",
-        catalogs: [{ name: "analytics_schema", type: "text", path: "type T { id: Int }" }],
+        catalogs: eventsCatalogs("analytics_schema"),
       }),
     );
     const ready = await waitForValue("analytics Ready", () => hds("analytics"), settled("attached"));
@@ -133,10 +175,11 @@ describe("a HugrDataSource applied with kubectl", () => {
     expect(await row("analytics")).toEqual({
       name: "analytics",
       type: "postgres",
-      path: "postgres://analytics@db:5432/analytics",
+      path: eventsUrl,
       description: "Analytics",
       disabled: false,
     });
+    await expectServedEverywhere("events");
     const table = await kubectlOk(env, ["get", "hds", "analytics", "-n", NAMESPACE]);
     expect(table.split("\n")[1]).toMatch(/^analytics\s+demo\s+postgres\s+2\s+2\s+True\s+/);
   });
@@ -154,10 +197,10 @@ describe("a HugrDataSource applied with kubectl", () => {
     ]);
     await waitForValue("the new generation reconciled", () => hds("analytics"), settled("attached"));
     expect((await row("analytics"))?.["description"]).toBe("Analytics v2");
+    await expectServedEverywhere("events");
   });
 
   it("reads a connection string with a password from its Secret and never shows it", async () => {
-    const dsn = "postgres://reporting:s3cr3t-pw@db:5432/reporting";
     await kubectlOk(env, [
       "create",
       "secret",
@@ -165,21 +208,31 @@ describe("a HugrDataSource applied with kubectl", () => {
       "reporting-dsn",
       "-n",
       NAMESPACE,
-      `--from-literal=url=${dsn}`,
+      `--from-literal=url=${reportingDsn}`,
     ]);
-    await apply(dataSource("reporting", { pathSecretRef: { name: "reporting-dsn", key: "url" } }));
+    await apply(
+      dataSource("reporting", {
+        prefix: "reporting",
+        pathSecretRef: { name: "reporting-dsn", key: "url" },
+        catalogs: eventsCatalogs("reporting_schema"),
+      }),
+    );
     await waitForValue("reporting Ready", () => hds("reporting"), settled("attached"));
-    expect((await row("reporting"))?.["path"]).toBe(dsn);
+    expect((await row("reporting"))?.["path"]).toBe(reportingDsn);
+    await expectServedEverywhere("reporting_events");
     const shown = [
       await kubectlOk(env, ["get", "hds", "reporting", "-n", NAMESPACE, "-o", "yaml"]),
       await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
       operator.output(),
+      ...[...workers.values()].map((w) => w.output()),
     ].join("\n");
-    expect(shown).not.toContain("s3cr3t-pw");
+    expect(shown).not.toContain(REPORTING_PASSWORD);
   });
 
   it("picks up a rotated DSN at once when its Secret carries hugr.io/reload=true", async () => {
-    const rotated = "postgres://reporting:n3w-pw@db:5432/reporting";
+    // From now on the old password is refused, and the nodes' sessions with it are gone.
+    await rotatePassword(pg, "reporting", ROTATED_PASSWORD);
+    const rotated = withCredentials(eventsUrl, "reporting", ROTATED_PASSWORD);
     await kubectlOk(env, ["label", "secret", "reporting-dsn", "-n", NAMESPACE, "hugr.io/reload=true"]);
     const patch = JSON.stringify({ stringData: { url: rotated } });
     await kubectlOk(env, ["patch", "secret", "reporting-dsn", "-n", NAMESPACE, "--type=merge", "-p", patch]);
@@ -189,6 +242,15 @@ describe("a HugrDataSource applied with kubectl", () => {
       "the rotated DSN in the row",
     );
     await waitForValue("reloaded everywhere", () => hds("reporting"), settled("attached"));
+    // Only a pool opened with the new password can answer.
+    await eventually(
+      async () => {
+        await expectServedEverywhere("reporting_events");
+        return true;
+      },
+      10_000,
+      "every node serving reporting_events with the rotated password",
+    );
   });
 
   it("unloads a disabled data source everywhere and loads it again when enabled", async () => {
@@ -216,6 +278,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       '{"spec":{"disabled":false}}',
     ]);
     await waitForValue("reporting loaded again", () => hds("reporting"), settled("attached"));
+    await expectServedEverywhere("reporting_events");
   });
 
   it("converges a node that was killed and restarted", async () => {
@@ -229,6 +292,52 @@ describe("a HugrDataSource applied with kubectl", () => {
     workers.set(pod.name, await startRenderedWorker(env, CLUSTER, pod));
     const back = await waitForValue("both nodes attached again", () => hds("analytics"), settled("attached"));
     expect(back.status).toMatchObject({ loaded: 2, total: 2 });
+    expect(await servedEvents(workers.get(pod.name)!, "events")).toEqual(EVENTS_ROWS);
+  });
+
+  it("reports the load failure of each node when its database cannot be reached, the password unseen", async () => {
+    const port = await freePort(); // nothing listens there
+    const password = "unseen-pw-4471";
+    const dsn = withCredentials(`postgres://127.0.0.1:${port}/events`, "reporting", password);
+    await kubectlOk(env, [
+      "create",
+      "secret",
+      "generic",
+      "broken-dsn",
+      "-n",
+      NAMESPACE,
+      `--from-literal=url=${dsn}`,
+    ]);
+    await apply(
+      dataSource("broken", {
+        prefix: "broken",
+        pathSecretRef: { name: "broken-dsn", key: "url" },
+        catalogs: eventsCatalogs("broken_schema"),
+      }),
+    );
+    const failed = await waitForValue(
+      "broken reports its load failure",
+      () => hds("broken"),
+      (o) =>
+        readyOf(o)?.reason === "LoadFailed" &&
+        readyOf(o)?.observedGeneration === o.metadata.generation &&
+        (o.status?.nodes ?? []).length === PODS.length,
+    );
+    expect(readyOf(failed)?.status).toBe("False");
+    expect(failed.status).toMatchObject({ loaded: 0, total: 2 });
+    const cause = `cannot connect to the data source: connection refused (127.0.0.1:${port})`;
+    for (const pod of PODS) expect(readyOf(failed)?.message).toContain(`${pod.name}: `);
+    expect(readyOf(failed)?.message).toContain(cause);
+    for (const node of failed.status?.nodes ?? []) expect(node.error).toContain(cause);
+    const shown = [
+      await kubectlOk(env, ["get", "hds", "broken", "-n", NAMESPACE, "-o", "yaml"]),
+      await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
+      operator.output(),
+      ...[...workers.values()].map((w) => w.output()),
+    ].join("\n");
+    expect(shown).not.toContain(password);
+    await kubectlOk(env, ["delete", "hds", "broken", "-n", NAMESPACE, "--wait=true", "--timeout=30s"]);
+    expect(await row("broken")).toBeUndefined();
   });
 
   it("unloads it everywhere and removes its row when deleted (finalizer)", async () => {
@@ -252,21 +361,21 @@ async function gql(query: string, variables?: Record<string, unknown>): Promise<
 }
 
 describe("the GraphQL door into the same resources", () => {
-  const password = "pw-0f3c9a";
-  const data = {
+  /** The input of `web`: its DSN is known once the database exists. */
+  const webData = (): Record<string, unknown> => ({
     name: "web",
     type: "postgres",
     prefix: "web",
     description: "Web analytics",
     as_module: true,
-    path: `postgres://web:${password}@db:5432/web`,
-    catalogs: [{ name: "web_schema", type: "text", description: "", path: "type Visit { id: Int }" }],
-  };
+    path: webDsn,
+    catalogs: [{ name: "web_schema", type: "text", description: "", path: EVENTS_SDL }],
+  });
 
   it("insert_data_sources creates the HugrDataSource, the password in a Secret it owns", async () => {
-    const body = await gql(ADD_DATA_SOURCE, { data });
+    const body = await gql(ADD_DATA_SOURCE, { data: webData() });
     expect(errorsOf(body)).toEqual([]);
-    expect(JSON.stringify(body)).toContain("postgres://web:***@db:5432/web");
+    expect(JSON.stringify(body)).toContain(withCredentials(eventsUrl, "web", "***"));
     const created = await waitForValue("web Ready", () => hds("web"), settled("attached"));
     expect(created.spec).toMatchObject({
       prefix: "web",
@@ -283,13 +392,14 @@ describe("the GraphQL door into the same resources", () => {
     expect(secret?.metadata.ownerReferences).toMatchObject([
       { kind: "HugrDataSource", uid: created.metadata.uid },
     ]);
-    expect((await row("web"))?.["path"]).toBe(data.path);
+    expect((await row("web"))?.["path"]).toBe(webDsn);
+    await expectServedEverywhere("web_events", "web");
     const shown = [
       await kubectlOk(env, ["get", "hds", "web", "-n", NAMESPACE, "-o", "yaml"]),
       operator.output(),
       ...[...workers.values()].map((w) => w.output()),
     ];
-    expect(shown.join("\n")).not.toContain(password);
+    expect(shown.join("\n")).not.toContain(WEB_PASSWORD);
   });
 
   it("update_data_sources changes the resource; a kubectl change shows in GraphQL", async () => {
@@ -330,6 +440,7 @@ describe("the GraphQL door into the same resources", () => {
     expect(JSON.stringify(loaded)).toContain('"success":true');
     expect((await hds("web"))?.spec.disabled).toBe(false);
     expect((await hds("web"))?.status).toMatchObject({ loaded: 2, total: 2 });
+    await expectServedEverywhere("web_events", "web");
   });
 
   it("refuses a GraphQL change to a field GitOps owns, and changes nothing", async () => {
@@ -357,17 +468,13 @@ describe("the GraphQL door into the same resources", () => {
   });
 
   it.each([
-    ["an existing name", ADD_DATA_SOURCE, { data: { ...data, name: "analytics" } }, /already exists/],
-    ["an invalid prefix", ADD_DATA_SOURCE, { data: { ...data, name: "bad", prefix: "no-dashes" } }, /prefix/],
-    [
-      "an unknown type",
-      ADD_DATA_SOURCE,
-      { data: { ...data, name: "bad", type: "oracle" } },
-      /unknown data source type/,
-    ],
+    ["an existing name", ADD_DATA_SOURCE, { name: "analytics" }, /already exists/],
+    ["an invalid prefix", ADD_DATA_SOURCE, { name: "bad", prefix: "no-dashes" }, /prefix/],
+    ["an unknown type", ADD_DATA_SOURCE, { name: "bad", type: "oracle" }, /unknown data source type/],
     ["loading an unknown data source", LOAD_DATA_SOURCE("nope"), undefined, /MANAGEMENT_NOT_FOUND/],
-  ])("refuses %s with a clear error, creating nothing", async (_case, query, variables, message) => {
-    const body = await gql(query, variables);
+  ])("refuses %s with a clear error, creating nothing", async (_case, query, changes, message) => {
+    // `changes` to the input of `web` to insert; none for a function.
+    const body = await gql(query, changes && { data: { ...webData(), ...changes } });
     expect(errorsOf(body).join("\n")).toMatch(message);
     expect(await hds("bad")).toBeUndefined();
     expect(await hds("nope")).toBeUndefined();
@@ -483,7 +590,9 @@ describe("a HugrObjectStorage", () => {
 
 describe("deletion when the cluster is gone", () => {
   it("still completes", async () => {
-    await apply(dataSource("orphan", { path: "postgres://o@db/o" }));
+    await apply(
+      dataSource("orphan", { path: eventsUrl, prefix: "orphan", catalogs: eventsCatalogs("orphan") }),
+    );
     await waitForValue("orphan Ready", () => hds("orphan"), settled("attached"));
     await kubectlOk(env, ["delete", "hugrcluster", "demo", "-n", NAMESPACE, "--wait=true"]);
     await kubectlOk(env, ["delete", "hds", "orphan", "-n", NAMESPACE, "--wait=true", "--timeout=30s"]);

@@ -11,6 +11,12 @@ import {
   type CachedCoreDb,
   type CoreDb,
 } from "@hugr/coredb";
+import {
+  forSource,
+  loadableSource,
+  REFERENCE_LOAD_FAILURE,
+  type LoadDataSourceData,
+} from "./harness/loadable-source.js";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
 import { startInProcessWorker } from "./harness/worker.js";
 import {
@@ -89,14 +95,18 @@ describe("read-only core database", () => {
 
   it("serves reads and refuses every write with CORE_DB_READ_ONLY, changing nothing", async () => {
     const url = await pg.createDatabase("readonly");
+    const events = loadableSource("events");
     const writer = await startInProcessWorker({ CORE_DB_PATH: url });
     expect((await writer.gql(ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES)).body.errors).toBeUndefined();
+    expect((await writer.gql(ADD_DATA_SOURCE, { data: events.data })).body.errors).toBeUndefined();
     await writer.close();
 
     const reader = await startInProcessWorker({ CORE_DB_PATH: url, CORE_DB_READONLY: "true" });
     try {
       const list = await reader.gql(`{ core { data_sources { name } } }`);
-      expect(list.body).toEqual({ data: { core: { data_sources: [{ name: "analytics" }] } } });
+      expect(list.body).toEqual({
+        data: { core: { data_sources: [{ name: "analytics" }, { name: "events" }] } },
+      });
       const writes = [
         reader.gql(ADD_DATA_SOURCE, { data: { ...ADD_DATA_SOURCE_VARIABLES.data, name: "other" } }),
         reader.gql(
@@ -108,21 +118,29 @@ describe("read-only core database", () => {
         expect(body.errors?.[0]?.extensions?.code).toBe("CORE_DB_READ_ONLY");
         expect(body.errors?.[0]?.message).toMatch(/CORE_DB_READONLY=true/);
       }
-      // Loading is node state, not a write: a read-only node still attaches sources.
-      const load = await reader.gql(LOAD_DATA_SOURCE);
+      // Loading is node state, not a write: a read-only node still attaches sources, and serves them.
+      const load = await reader.gql(forSource(LOAD_DATA_SOURCE, "events"));
       expect(load.body.data).toEqual({
         function: {
-          core: { load_data_source: { success: true, message: "data source 'analytics' loaded" } },
+          core: { load_data_source: { success: true, message: "data source 'events' loaded" } },
         },
       });
+      expect((await reader.gql(events.query)).body).toEqual({ data: events.answer });
+      // The reference's own database is unreachable here: its load fails, still without writing.
+      const failed = await reader.gql<LoadDataSourceData>(LOAD_DATA_SOURCE);
+      expect(failed.body.data?.function.core.load_data_source.success).toBe(false);
+      expect(failed.body.data?.function.core.load_data_source.message).toMatch(REFERENCE_LOAD_FAILURE);
       // The server enforces it too, behind the repository's check.
       await expect(reader.worker.db.query("DELETE FROM data_sources")).rejects.toThrow(
         /read-only transaction/,
       );
-      const rows = await reader.worker.db.query<{ description: string }>(
-        "SELECT description FROM data_sources",
+      const rows = await reader.worker.db.query<{ name: string; description: string }>(
+        "SELECT name, description FROM data_sources ORDER BY name",
       );
-      expect(rows).toEqual([{ description: "Analytics database" }]);
+      expect(rows).toEqual([
+        { name: "analytics", description: "Analytics database" },
+        { name: "events", description: events.data.description },
+      ]);
     } finally {
       await reader.close();
     }

@@ -80,7 +80,7 @@ describe("data source runtime", () => {
   });
 
   it("names unknown and disabled sources in its errors", async () => {
-    const runtime = createDataSourceRuntime({ db, logger });
+    const runtime = createDataSourceRuntime({ db, logger, loader: recordingLoader() });
     await expect(runtime.load("missing")).rejects.toMatchObject({ code: "DATA_SOURCE_NOT_FOUND" });
     await expect(runtime.status("missing")).rejects.toThrow("data source 'missing' not found");
     await expect(runtime.load("off")).rejects.toMatchObject({ code: "DATA_SOURCE_DISABLED" });

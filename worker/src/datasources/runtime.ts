@@ -7,8 +7,8 @@ import { DataSourceError } from "./errors.js";
 export type DataSourceStatus = "attached" | "detached" | "error";
 
 /**
- * Turns a data source into something a node serves. The data-source issue plugs the real one in
- * (connection pool, catalogs, GraphQL types); until then every valid source attaches as-is.
+ * Turns a data source into something a node serves (sources/loader.ts: its pool, catalogs and
+ * GraphQL), and takes it away again.
  */
 export interface DataSourceLoader {
   load(source: DataSource): Promise<void>;
@@ -44,15 +44,10 @@ interface Entry {
   error: string;
 }
 
-const noopLoader: DataSourceLoader = {
-  load: () => Promise.resolve(),
-  unload: () => Promise.resolve(),
-};
-
 export interface DataSourceRuntimeOptions {
   db: CoreDb;
   logger: Logger;
-  loader?: DataSourceLoader;
+  loader: DataSourceLoader;
 }
 
 /**
@@ -61,7 +56,7 @@ export interface DataSourceRuntimeOptions {
  */
 export function createDataSourceRuntime(options: DataSourceRuntimeOptions): DataSourceRuntime {
   const { db, logger } = options;
-  const loader = options.loader ?? noopLoader;
+  const { loader } = options;
   const entries = new Map<string, Entry>();
   let queue: Promise<unknown> = Promise.resolve();
   const serialize = <T>(op: () => Promise<T>): Promise<T> => {

@@ -128,9 +128,11 @@ async function catalogModel(
 /** Reads no rows from every object, so a missing table or column is a load error, not a query error. */
 async function checkObjects(engine: SourceEngine, catalog: Catalog): Promise<void> {
   for (const object of catalog.objects) {
-    const columns = object.model.fields.map((f) => fieldRef("t", f)).join(", ") || "1";
+    // Aliased by the object's name, so "column orders.colour does not exist" reads as the catalog does.
+    const alias = object.model.name;
+    const columns = object.model.fields.map((f) => fieldRef(alias, f)).join(", ") || "1";
     try {
-      await engine.query(`SELECT ${columns} FROM ${object.from} AS ${quoteIdent("t")} LIMIT 0`, []);
+      await engine.query(`SELECT ${columns} FROM ${object.from} AS ${quoteIdent(alias)} LIMIT 0`, []);
     } catch (error) {
       throw new Error(
         `${object.model.kind} ${object.model.name} (${object.model.sqlName}): ${(error as Error).message}`,

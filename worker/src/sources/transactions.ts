@@ -24,7 +24,7 @@ interface Open {
 }
 
 /** Thrown inside the engine's transaction callback to make it roll back. */
-const ROLLBACK = Symbol("rollback");
+class Rollback extends Error {}
 
 export function createRequestTransactions(): RequestTransactions {
   const open = new Map<SourceEngine, Open>();
@@ -64,11 +64,11 @@ function begin(engine: SourceEngine): Open {
   const done = engine
     .transaction(async (tx) => {
       handOut(tx);
-      if (!(await verdict)) throw ROLLBACK;
+      if (!(await verdict)) throw new Rollback("the request failed");
     })
     .catch((error: unknown) => {
       refuse(error);
-      if (error !== ROLLBACK) throw error;
+      if (!(error instanceof Rollback)) throw error;
     });
   // A failed BEGIN is reported by `querier`; `done` must not also surface as unhandled.
   done.catch(() => undefined);

@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
-import { appendFile, chown, mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -277,6 +277,43 @@ async function createDatabase(port: number, name: string): Promise<string> {
     await sql.end({ timeout: 5 });
   }
   return databaseUrl(port, name);
+}
+
+/**
+ * Makes the server check `role`'s password (scram-sha-256) on its TCP logins: the harness trusts every
+ * local login otherwise, so a wrong password would go unnoticed. Resolves once the reloaded rules are
+ * in force (a wrong password is refused).
+ */
+export async function requirePassword(instance: PostgresInstance, role: string): Promise<void> {
+  const hba = join(instance.dataDir, "data", "pg_hba.conf");
+  const rules = await readFile(hba, "utf8");
+  await writeFile(hba, `host all ${role} ${HOST}/32 scram-sha-256\n${rules}`);
+  const admin = postgres(instance.url, { max: 1, onnotice: () => {} });
+  try {
+    await admin`select pg_reload_conf()`;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  // The reload is asynchronous.
+  const probeUrl = new URL(instance.url);
+  probeUrl.username = role;
+  probeUrl.password = "a-wrong-password";
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const probe = postgres(probeUrl.toString(), { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const refused = await probe`select 1`.then(
+      () => false,
+      (error: unknown) => error instanceof postgres.PostgresError && error.code === "28P01",
+    );
+    await probe.end({ timeout: 0 });
+    if (refused) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `PostgreSQL still accepts any password of '${role}' ${READY_TIMEOUT_MS} ms after the reload`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Stops the server immediately (if running) and removes its directory. */

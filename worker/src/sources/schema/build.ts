@@ -21,7 +21,7 @@ import type { Catalog, CatalogObject } from "../sql/catalog.js";
 import { createCompilation, type Compilation } from "../sql/context.js";
 import { compileDelete, compileUpdate, insertTree } from "../sql/mutate.js";
 import { planSelection, type PlannedField } from "../sql/plan.js";
-import { compileAggregation, compileByKey, compileList, type ListArgs } from "../sql/select.js";
+import { compileAggregation, compileByKey, compileList } from "../sql/select.js";
 import { byResponseKey, meta, type SharedTypes } from "./shared.js";
 
 export interface SourceSchemaInput {
@@ -43,7 +43,7 @@ export interface SourceSchema {
   mutation: GraphQLFieldConfigMap<unknown, unknown>;
 }
 
-type Field = GraphQLFieldConfig<unknown, unknown>;
+type Field = GraphQLFieldConfig<unknown, unknown, Record<string, unknown>>;
 
 /**
  * Builds a data source's GraphQL: per object a type, a filter, an aggregation type and (for tables
@@ -305,14 +305,14 @@ function queryFields(
       ...(object.model.description ? { description: object.model.description } : {}),
       args: listArgs(types, object, shared),
       resolve: (_source, args, _context, info) =>
-        run(info, (c, selection) => compileList(c, object, args as ListArgs, selection)),
+        run(info, (c, selection) => compileList(c, object, args, selection)),
     },
     [`${name}_aggregation`]: {
       type: new GraphQLNonNull(types.aggregation(object)),
       description: `Aggregates over ${name}`,
       args: listArgs(types, object, shared),
       resolve: async (_source, args, _context, info) =>
-        (await run(info, (c, selection) => compileAggregation(c, object, args as ListArgs, selection)))[0],
+        (await run(info, (c, selection) => compileAggregation(c, object, args, selection)))[0],
     },
   };
   const byKey = (fieldName: string, keyFields: readonly FieldModel[], description: string) => {
@@ -326,11 +326,7 @@ function queryFields(
         ]),
       ),
       resolve: async (_source, args, _context, info) =>
-        (
-          await run(info, (c, selection) =>
-            compileByKey(c, object, args as Record<string, unknown>, selection),
-          )
-        )[0] ?? null,
+        (await run(info, (c, selection) => compileByKey(c, object, args, selection)))[0] ?? null,
     };
   };
   if (object.pk.length > 0) byKey(`${name}_by_pk`, object.pk, `One ${name} row by primary key`);
@@ -364,7 +360,12 @@ function mutationFields(
       args: { data: { type: new GraphQLNonNull(types.insertData(object)) } },
       resolve: async (_source, args, context, info) => {
         const tx = await (context as SourceRequestContext).sourceTransactions.querier(engine);
-        return insertTree(tx, catalog, engine.dialect, object, args["data"], planSelection(info, row));
+        return insertTree(
+          { tx, catalog, dialect: engine.dialect },
+          object,
+          args["data"],
+          planSelection(info, row),
+        );
       },
     },
     [`update_${name}`]: {
@@ -373,7 +374,7 @@ function mutationFields(
       args: { filter, data: { type: new GraphQLNonNull(types.updateData(object)) } },
       resolve: (_source, args, context, info) =>
         write(context, info, (c, selection) =>
-          compileUpdate(c, object, args["filter"], args["data"], selection),
+          compileUpdate(c, object, { filter: args["filter"], data: args["data"] }, selection),
         ),
     },
     [`delete_${name}`]: {

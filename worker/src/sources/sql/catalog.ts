@@ -54,18 +54,18 @@ export function fieldRef(alias: string, field: FieldModel): string {
   return `${quoteIdent(alias)}.${quoteIdent(field.column)}`;
 }
 
-/** The join condition of a relation: this object's fields equal the target's, pairwise. */
-export function joinCondition(
-  source: CatalogObject,
-  sourceAlias: string,
-  relation: RelationModel,
-  target: CatalogObject,
-  targetAlias: string,
-): string {
+/** An object as one statement refers to it: its rows under a table alias. */
+export interface AliasedObject {
+  object: CatalogObject;
+  alias: string;
+}
+
+/** The join condition of a relation: the source row's fields equal the target row's, pairwise. */
+export function joinCondition(relation: RelationModel, source: AliasedObject, target: AliasedObject): string {
   return relation.sourceFields
     .map((name, i) => {
-      const left = fieldRef(sourceAlias, mustField(source, name));
-      const right = fieldRef(targetAlias, mustField(target, relation.targetFields[i] ?? ""));
+      const left = fieldRef(source.alias, mustField(source.object, name));
+      const right = fieldRef(target.alias, mustField(target.object, relation.targetFields[i] ?? ""));
       return `${left} = ${right}`;
     })
     .join(" AND ");

@@ -45,7 +45,7 @@ function compileKey(c: Compilation, scope: Scope, key: string, value: unknown): 
     return parts.length === 0 ? "FALSE" : `NOT (${parts.join(" AND ")})`;
   }
   const field = scope.object.field(key);
-  if (field) return compileField(c, field, fieldRef(scope.alias, field), value, path);
+  if (field) return compileField({ c, field, ref: fieldRef(scope.alias, field) }, value, path);
   const relation = scope.object.relation(key);
   if (relation) return compileRelation(c, { ...scope, path }, relation, value);
   throw new FilterError(`${path}: unknown field "${key}" on ${scope.object.model.name}`);
@@ -62,7 +62,7 @@ function compileList(c: Compilation, scope: Scope, path: string, value: unknown)
 function compileRelation(c: Compilation, scope: Scope, relation: RelationModel, value: unknown): string {
   const target = c.catalog.object(relation.target);
   const alias = c.alias();
-  const join = joinCondition(scope.object, scope.alias, relation, target, alias);
+  const join = joinCondition(relation, scope, { object: target, alias });
   const exists = (condition: string) =>
     `EXISTS (SELECT 1 FROM ${target.from} AS "${alias}" WHERE ${join}${condition === "TRUE" ? "" : ` AND ${condition}`})`;
   const inner = (filter: unknown, path: string) =>
@@ -83,22 +83,32 @@ function compileRelation(c: Compilation, scope: Scope, relation: RelationModel, 
   return joinAnd(parts);
 }
 
-type Operator = (c: Compilation, field: FieldModel, ref: string, operand: unknown, path: string) => string;
+/** Where one operator is compiled: the field, its SQL reference and the input path of the operator. */
+interface Operand {
+  c: Compilation;
+  field: FieldModel;
+  ref: string;
+  path: string;
+}
+
+type Operator = (at: Operand, operand: unknown) => string;
+
+const bind = (at: Operand, value: unknown, path = at.path): string => bindValue(at.c, at.field, value, path);
 
 const compare =
   (sql: string): Operator =>
-  (c, field, ref, operand, path) =>
-    `${ref} ${sql} ${bindValue(c, field, operand, path)}`;
+  (at, operand) =>
+    `${at.ref} ${sql} ${bind(at, operand)}`;
 
-const isNull: Operator = (_c, _field, ref, operand, path) => {
-  if (typeof operand !== "boolean") throw new FilterError(`${path}: is_null expects true or false`);
-  return operand ? `${ref} IS NULL` : `${ref} IS NOT NULL`;
+const isNull: Operator = (at, operand) => {
+  if (typeof operand !== "boolean") throw new FilterError(`${at.path}: is_null expects true or false`);
+  return operand ? `${at.ref} IS NULL` : `${at.ref} IS NOT NULL`;
 };
 
-const inList: Operator = (c, field, ref, operand, path) => {
+const inList: Operator = (at, operand) => {
   const items: readonly unknown[] = Array.isArray(operand) ? operand : [operand];
   if (items.length === 0) return "FALSE";
-  return `${ref} IN (${items.map((item, i) => bindValue(c, field, item, `${path}[${i}]`)).join(", ")})`;
+  return `${at.ref} IN (${items.map((item, i) => bind(at, item, `${at.path}[${i}]`)).join(", ")})`;
 };
 
 const ORDERED: Readonly<Record<string, Operator>> = {
@@ -118,7 +128,7 @@ const SCALAR_OPERATORS: Readonly<Record<ScalarName, Readonly<Record<string, Oper
     in: inList,
     like: compare("LIKE"),
     ilike: compare("ILIKE"),
-    regex: (c, field, ref, operand, path) => c.dialect.regexMatch(ref, bindValue(c, field, operand, path)),
+    regex: (at, operand) => at.c.dialect.regexMatch(at.ref, bind(at, operand)),
     is_null: isNull,
   },
   Int: ORDERED,
@@ -129,12 +139,10 @@ const SCALAR_OPERATORS: Readonly<Record<ScalarName, Readonly<Record<string, Oper
   Timestamp: ORDERED,
   Boolean: { eq: compare("="), is_null: isNull },
   JSON: {
-    eq: (c, field, ref, operand, path) =>
-      typedOps(c).jsonCompare(ref, "eq", bindValue(c, field, operand, path)),
-    contains: (c, field, ref, operand, path) =>
-      typedOps(c).jsonCompare(ref, "contains", bindValue(c, field, operand, path)),
-    has: (c, _field, ref, operand, path) => typedOps(c).jsonHasKeys(ref, [bindKey(c, operand, path)]),
-    has_all: (c, _field, ref, operand, path) => typedOps(c).jsonHasKeys(ref, bindKeys(c, operand, path)),
+    eq: (at, operand) => typedOps(at.c).jsonCompare(at.ref, "eq", bind(at, operand)),
+    contains: (at, operand) => typedOps(at.c).jsonCompare(at.ref, "contains", bind(at, operand)),
+    has: (at, operand) => typedOps(at.c).jsonHasKeys(at.ref, [bindKey(at.c, operand, at.path)]),
+    has_all: (at, operand) => typedOps(at.c).jsonHasKeys(at.ref, bindKeys(at.c, operand, at.path)),
     is_null: isNull,
   },
 };
@@ -142,27 +150,26 @@ const SCALAR_OPERATORS: Readonly<Record<ScalarName, Readonly<Record<string, Oper
 /** Operators of a list (array) field: whole-list equality, containment, overlap. */
 const LIST_OPERATORS: Readonly<Record<string, Operator>> = {
   eq: compare("="),
-  contains: (c, field, ref, operand, path) =>
-    typedOps(c).arrayContains(ref, bindValue(c, field, operand, path)),
-  intersects: (c, field, ref, operand, path) =>
-    typedOps(c).arrayOverlaps(ref, bindValue(c, field, operand, path)),
+  contains: (at, operand) => typedOps(at.c).arrayContains(at.ref, bind(at, operand)),
+  intersects: (at, operand) => typedOps(at.c).arrayOverlaps(at.ref, bind(at, operand)),
   is_null: isNull,
 };
 
-function compileField(c: Compilation, field: FieldModel, ref: string, ops: unknown, path: string): string {
+/** One field's operator object, e.g. `{gte: 10, lt: 20}`; several operators are ANDed. */
+function compileField(at: Omit<Operand, "path">, ops: unknown, path: string): string {
   if (!isPlainObject(ops)) throw new FilterError(`${path}: expected an operator object such as {eq: …}`);
-  const operators = field.list ? LIST_OPERATORS : SCALAR_OPERATORS[field.type];
+  const operators = at.field.list ? LIST_OPERATORS : SCALAR_OPERATORS[at.field.type];
   return joinAnd(
     Object.entries(ops)
       .filter(([, operand]) => operand !== undefined)
       .map(([op, operand]) => {
         const operator = Object.hasOwn(operators, op) ? operators[op] : undefined;
         if (!operator)
-          throw new FilterError(`${path}.${op}: unknown operator for a ${describe(field)} field`);
+          throw new FilterError(`${path}.${op}: unknown operator for a ${describe(at.field)} field`);
         if (operand === null && op !== "is_null") {
           throw new FilterError(`${path}.${op}: null is not a valid operand; use {is_null: true} (or false)`);
         }
-        return operator(c, field, ref, operand, `${path}.${op}`);
+        return operator({ ...at, path: `${path}.${op}` }, operand);
       }),
   );
 }

@@ -1,14 +1,13 @@
 import { FilterError, isPlainObject, quoteIdent } from "@hugr/coredb";
-import type { Querier, Row } from "../engine.js";
-import { fieldRef, mustField, type CatalogObject } from "./catalog.js";
+import type { RelationModel } from "../../catalogs/index.js";
+import type { Querier, Row, SqlDialect } from "../engine.js";
+import { fieldRef, mustField, type Catalog, type CatalogObject } from "./catalog.js";
 import { createCompilation, type Compilation } from "./context.js";
 import { DataInputError } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import type { PlannedField } from "./plan.js";
 import { compileByKey, objectJson } from "./select.js";
 import { bindValue } from "./values.js";
-import type { Catalog } from "./catalog.js";
-import type { SqlDialect } from "../engine.js";
 
 /**
  * `insert_<object>(data)`: inserts the row, the many-to-one rows it carries (first, so their keys can
@@ -16,32 +15,36 @@ import type { SqlDialect } from "../engine.js";
  * the caller's transaction makes them one. Returns the requested selection of the new row, read
  * back in the same transaction.
  */
+/** Where inserts run: the request's transaction on the source, its catalog and SQL dialect. */
+export interface InsertTarget {
+  tx: Querier;
+  catalog: Catalog;
+  dialect: SqlDialect;
+}
+
 export async function insertTree(
-  tx: Querier,
-  catalog: Catalog,
-  dialect: SqlDialect,
+  target: InsertTarget,
   object: CatalogObject,
   data: unknown,
   selection: PlannedField[],
 ): Promise<unknown> {
-  const inserted = await insertRow(tx, catalog, dialect, object, data, "data");
-  const c = createCompilation(catalog, dialect);
+  const inserted = await insertRow(target, object, data, "data");
+  const c = createCompilation(target.catalog, target.dialect);
   const sql = compileByKey(c, object, keyOf(object, inserted), selection);
-  const rows = await tx.query(sql, c.params.values);
-  return dialect.parseJson(rows[0]?.["row"]);
+  const rows = await target.tx.query(sql, c.params.values);
+  return target.dialect.parseJson(rows[0]?.["row"]);
 }
 
+/** Inserts one row: many-to-one parents first, then the row, then its one-to-many children. */
 async function insertRow(
-  tx: Querier,
-  catalog: Catalog,
-  dialect: SqlDialect,
+  target: InsertTarget,
   object: CatalogObject,
   data: unknown,
   path: string,
 ): Promise<Row> {
   if (!isPlainObject(data)) throw new DataInputError(`${path}: expected an object`);
   const values = new Map<string, unknown>();
-  const children: [relationName: string, items: unknown][] = [];
+  const children: [relation: RelationModel, items: unknown][] = [];
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue;
     if (object.field(key)) {
@@ -50,22 +53,27 @@ async function insertRow(
     }
     const relation = object.relation(key);
     if (!relation) throw new DataInputError(`${path}.${key}: unknown field on ${object.model.name}`);
-    if (relation.kind === "many") {
-      children.push([key, value]);
-      continue;
+    if (relation.kind === "many") children.push([relation, value]);
+    else if (value !== null) {
+      const parent = await insertRow(target, target.catalog.object(relation.target), value, `${path}.${key}`);
+      relation.sourceFields.forEach((name, i) => values.set(name, parent[relation.targetFields[i] ?? ""]));
     }
-    if (value === null) continue;
-    const parent = await insertRow(
-      tx,
-      catalog,
-      dialect,
-      catalog.object(relation.target),
-      value,
-      `${path}.${key}`,
-    );
-    relation.sourceFields.forEach((name, i) => values.set(name, parent[relation.targetFields[i] ?? ""]));
   }
-  const c = createCompilation(catalog, dialect);
+  const row = await insertValues(target, object, values, path);
+  for (const [relation, items] of children) {
+    await insertChildren(target, { relation, parent: row }, items, `${path}.${relation.name}`);
+  }
+  return row;
+}
+
+/** `INSERT … RETURNING` every field of the new row as JSON (keys, defaults and sequences filled in). */
+async function insertValues(
+  target: InsertTarget,
+  object: CatalogObject,
+  values: ReadonlyMap<string, unknown>,
+  path: string,
+): Promise<Row> {
+  const c = createCompilation(target.catalog, target.dialect);
   const alias = c.alias();
   const columns: string[] = [];
   const holders: string[] = [];
@@ -74,36 +82,38 @@ async function insertRow(
     columns.push(quoteIdent(field.column));
     holders.push(value === null ? "NULL" : bindData(c, field, value, `${path}.${name}`));
   }
-  const target = `${object.from} AS ${quoteIdent(alias)}`;
+  const into = `${object.from} AS ${quoteIdent(alias)}`;
   const body =
     columns.length > 0 ? `(${columns.join(", ")}) VALUES (${holders.join(", ")})` : "DEFAULT VALUES";
   const all = object.model.fields.map((f): [string, string] => [f.name, fieldRef(alias, f)]);
-  const rows = await tx.query(
-    `INSERT INTO ${target} ${body} RETURNING ${dialect.jsonObject(all)} AS "row"`,
-    c.params.values,
-  );
-  const row = dialect.parseJson(rows[0]?.["row"]) as Row;
-  for (const [name, items] of children) {
-    const relation = object.relation(name);
-    if (!relation || items === null) continue;
-    const target = catalog.object(relation.target);
-    const list: readonly unknown[] = Array.isArray(items) ? items : [items];
-    for (const [i, item] of list.entries()) {
-      if (!isPlainObject(item)) throw new DataInputError(`${path}.${name}[${i}]: expected an object`);
-      const linked = { ...item };
-      relation.targetFields.forEach((field, j) => (linked[field] = row[relation.sourceFields[j] ?? ""]));
-      await insertRow(tx, catalog, dialect, target, linked, `${path}.${name}[${i}]`);
-    }
+  const sql = `INSERT INTO ${into} ${body} RETURNING ${target.dialect.jsonObject(all)} AS "row"`;
+  const rows = await target.tx.query(sql, c.params.values);
+  return target.dialect.parseJson(rows[0]?.["row"]) as Row;
+}
+
+/** The one-to-many rows given with a new row, each linked to it by the relation's key. */
+async function insertChildren(
+  target: InsertTarget,
+  { relation, parent }: { relation: RelationModel; parent: Row },
+  items: unknown,
+  path: string,
+): Promise<void> {
+  if (items === null) return;
+  const object = target.catalog.object(relation.target);
+  const list: readonly unknown[] = Array.isArray(items) ? items : [items];
+  for (const [i, item] of list.entries()) {
+    if (!isPlainObject(item)) throw new DataInputError(`${path}[${i}]: expected an object`);
+    const linked = { ...item };
+    relation.targetFields.forEach((field, j) => (linked[field] = parent[relation.sourceFields[j] ?? ""]));
+    await insertRow(target, object, linked, `${path}[${i}]`);
   }
-  return row;
 }
 
 /** `update_<object>(filter, data)`: one statement; returns the selection of every updated row. */
 export function compileUpdate(
   c: Compilation,
   object: CatalogObject,
-  filter: unknown,
-  data: unknown,
+  { filter, data }: { filter: unknown; data: unknown },
   selection: PlannedField[],
 ): string {
   if (!isPlainObject(data)) throw new DataInputError("data: expected an object");

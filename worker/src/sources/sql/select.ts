@@ -1,6 +1,5 @@
 import { FilterError, isPlainObject, quoteIdent } from "@hugr/coredb";
-import type { RelationModel } from "../../catalogs/index.js";
-import { fieldRef, joinCondition, type CatalogObject } from "./catalog.js";
+import { fieldRef, joinCondition, type AliasedObject, type CatalogObject } from "./catalog.js";
 import type { Compilation } from "./context.js";
 import { compileFilter } from "./filter.js";
 import type { AggregateFunction, PlannedField } from "./plan.js";
@@ -78,61 +77,42 @@ export function objectJson(
 
 function fieldJson(c: Compilation, object: CatalogObject, alias: string, item: PlannedField): string {
   const { meta } = item;
-  switch (meta.kind) {
-    case "column":
-      return fieldRef(alias, meta.field);
-    case "relation":
-      return meta.relation.kind === "one"
-        ? oneRelationJson(c, object, alias, meta.relation, item.selection)
-        : manyRelationJson(c, object, alias, meta.relation, item.args, item.selection);
-    case "relation_aggregation": {
-      const target = c.catalog.object(meta.relation.target);
-      const targetAlias = c.alias();
-      const where = joinCondition(object, alias, meta.relation, target, targetAlias);
-      const { json, from } = aggregationOver(
-        c,
-        { object: target, where, alias: targetAlias },
-        item.args,
-        item.selection,
-      );
-      return `(SELECT ${json} FROM ${from})`;
-    }
-    default:
-      throw new Error(`field kind ${meta.kind} cannot appear on a row`);
+  if (meta.kind === "column") return fieldRef(alias, meta.field);
+  if (meta.kind !== "relation" && meta.kind !== "relation_aggregation") {
+    throw new Error(`field kind ${meta.kind} cannot appear on a row`);
   }
-}
-
-function oneRelationJson(
-  c: Compilation,
-  object: CatalogObject,
-  alias: string,
-  relation: RelationModel,
-  selection: PlannedField[],
-): string {
-  const target = c.catalog.object(relation.target);
+  // The related rows of this row: the target object, joined to `alias` by the relation's key.
+  const target = c.catalog.object(meta.relation.target);
   const targetAlias = c.alias();
-  const join = joinCondition(object, alias, relation, target, targetAlias);
-  return `(SELECT ${objectJson(c, target, targetAlias, selection)} FROM ${target.from} AS ${quoteIdent(targetAlias)} WHERE ${join} LIMIT 1)`;
+  const related: RowSource = {
+    object: target,
+    alias: targetAlias,
+    where: joinCondition(meta.relation, { object, alias }, { object: target, alias: targetAlias }),
+  };
+  if (meta.kind === "relation_aggregation") {
+    const { json, from } = aggregationOver(c, related, item.args, item.selection);
+    return `(SELECT ${json} FROM ${from})`;
+  }
+  if (meta.relation.kind === "one") {
+    const json = objectJson(c, target, targetAlias, item.selection);
+    return `(SELECT ${json} FROM ${target.from} AS ${quoteIdent(targetAlias)} WHERE ${related.where} LIMIT 1)`;
+  }
+  return manyRelationJson(c, related, item.args, item.selection);
 }
 
 /** A JSON array of the related rows, in the requested order (numbered before LIMIT cuts them). */
 function manyRelationJson(
   c: Compilation,
-  object: CatalogObject,
-  alias: string,
-  relation: RelationModel,
+  related: RowSource,
   args: ListArgs,
   selection: PlannedField[],
 ): string {
-  const target = c.catalog.object(relation.target);
-  const targetAlias = c.alias();
-  const where = joinCondition(object, alias, relation, target, targetAlias);
-  const rows = listRows(c, { object: target, where, alias: targetAlias }, args);
-  const numbered = c.alias();
+  const rows = listRows(c, related, args);
+  const numbered = quoteIdent(c.alias());
   const position = `row_number() OVER (${rows.orderBy ? `ORDER BY ${rows.orderBy}` : ""})`;
-  const inner = `SELECT ${objectJson(c, target, targetAlias, selection)} AS "row", ${position} AS "n" FROM ${listTail(rows)}`;
-  const ref = quoteIdent(numbered);
-  return `(SELECT ${c.dialect.jsonArrayAgg(`${ref}."row"`, `${ref}."n"`)} FROM (${inner}) AS ${ref})`;
+  const json = objectJson(c, related.object, related.alias, selection);
+  const inner = `SELECT ${json} AS "row", ${position} AS "n" FROM ${listTail(rows)}`;
+  return `(SELECT ${c.dialect.jsonArrayAgg(`${numbered}."row"`, `${numbered}."n"`)} FROM (${inner}) AS ${numbered})`;
 }
 
 /** Aggregates over the rows a list with `args` would return: the JSON expression and its FROM. */
@@ -194,7 +174,7 @@ function listRows(c: Compilation, source: RowSource, args: ListArgs): ListRows {
   const conditions = [source.where, compileFilter(c, object, alias, args.filter)].filter((w) => w !== "TRUE");
   const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
   const orderBy = compileOrderBy(c, object, alias, args.order_by);
-  const page = pagination(c, args);
+  const page = pagination(args);
   const distinctOn = args.distinct_on ?? [];
   const quoted = quoteIdent(alias);
   if (distinctOn.length === 0) {
@@ -210,14 +190,19 @@ function listRows(c: Compilation, source: RowSource, args: ListArgs): ListRows {
   return { from: `(${inner}) AS ${quoted}`, where: "", orderBy, page, distinct: true };
 }
 
-function pagination(c: Compilation, args: ListArgs): string {
+/**
+ * LIMIT and OFFSET as literals, not bind parameters: DuckDB refuses a parameter there in a correlated
+ * subquery (a one-to-many relation with limit: "Non-constant limit not supported in correlated
+ * subquery"). The values are checked non-negative integers, so the literal is safe.
+ */
+function pagination(args: ListArgs): string {
   let sql = "";
   for (const name of ["limit", "offset"] as const) {
     const value = args[name];
     if (value === undefined || value === null) continue;
-    if (!Number.isInteger(value) || value < 0)
+    if (!Number.isSafeInteger(value) || value < 0)
       throw new FilterError(`${name}: must be a non-negative integer`);
-    sql += ` ${name.toUpperCase()} ${c.params.add(value)}`;
+    sql += ` ${name.toUpperCase()} ${String(value)}`;
   }
   return sql;
 }
@@ -241,19 +226,14 @@ function compileOrderBy(c: Compilation, object: CatalogObject, alias: string, or
       if (nulls !== undefined && nulls !== null && nulls !== "FIRST" && nulls !== "LAST") {
         throw new FilterError(`${path}: nulls must be FIRST or LAST`);
       }
-      const expression = orderExpression(c, object, alias, item["field"].split("."), path);
+      const expression = orderExpression(c, { object, alias }, item["field"].split("."), path);
       return `${expression} ${direction}${nulls ? ` NULLS ${nulls}` : ""}`;
     })
     .join(", ");
 }
 
-function orderExpression(
-  c: Compilation,
-  object: CatalogObject,
-  alias: string,
-  path: string[],
-  where: string,
-): string {
+function orderExpression(c: Compilation, row: AliasedObject, path: string[], where: string): string {
+  const { object, alias } = row;
   const [head = "", ...rest] = path;
   if (rest.length === 0) {
     const field = object.field(head);
@@ -268,7 +248,7 @@ function orderExpression(
   }
   const target = c.catalog.object(relation.target);
   const targetAlias = c.alias();
-  const join = joinCondition(object, alias, relation, target, targetAlias);
-  const inner = orderExpression(c, target, targetAlias, rest, where);
+  const join = joinCondition(relation, row, { object: target, alias: targetAlias });
+  const inner = orderExpression(c, { object: target, alias: targetAlias }, rest, where);
   return `(SELECT ${inner} FROM ${target.from} AS ${quoteIdent(targetAlias)} WHERE ${join} LIMIT 1)`;
 }
