@@ -3,6 +3,8 @@
  * SQL statement, run several in a transaction, close. PostgreSQL and DuckDB implement it; the SQL
  * they are given is written for their {@link SqlDialect}.
  */
+import type { ScalarName } from "../catalogs/index.js";
+
 export type Row = Record<string, unknown>;
 
 export interface Querier {
@@ -31,4 +33,19 @@ export interface SqlDialect {
   parseJson(value: unknown): unknown;
   /** Case-sensitive regular expression match. */
   regexMatch(left: string, right: string): string;
+  /**
+   * A bound value's placeholder, typed where the engine cannot infer it: PostgreSQL infers a
+   * parameter's type from the column it meets, DuckDB binds JavaScript values as they are.
+   */
+  typedParam(placeholder: string, type: ScalarName, list: boolean): string;
+  /** Binds a JSON value (`bind` adds a parameter and returns its placeholder); returns the SQL. */
+  jsonParam(bind: (value: unknown) => string, value: unknown): string;
+  /** JSON equality or containment (PostgreSQL's `@>`) of a JSON column and a bound JSON value. */
+  jsonCompare(column: string, op: "eq" | "contains", value: string): string;
+  /** The JSON column (an object) has every one of the bound keys. */
+  jsonHasKeys(column: string, keys: readonly string[]): string;
+  /** The array column holds every element of the bound array. */
+  arrayContains(column: string, value: string): string;
+  /** The array column and the bound array share an element. */
+  arrayOverlaps(column: string, value: string): string;
 }

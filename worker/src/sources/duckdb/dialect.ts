@@ -1,3 +1,4 @@
+import type { ScalarName } from "../../catalogs/index.js";
 import type { SqlDialect } from "../engine.js";
 
 /** A SQL string literal: quotes doubled; backslashes are plain characters in standard strings. */
@@ -26,4 +27,24 @@ export const duckDbDialect: SqlDialect = {
     // regexp_matches is true when the pattern matches anywhere, like PostgreSQL's `~`.
     return `regexp_matches(${left}, ${right})`;
   },
+  typedParam: (placeholder, type, list) => `CAST(${placeholder} AS ${DUCKDB_TYPES[type]}${list ? "[]" : ""})`,
+  jsonParam: (bind, value) => `CAST(${bind(JSON.stringify(value))} AS JSON)`,
+  jsonCompare: (column, op, value) =>
+    op === "eq" ? `CAST(${column} AS JSON) = ${value}` : `json_contains(CAST(${column} AS JSON), ${value})`,
+  jsonHasKeys: (column, keys) => keys.map((key) => `json_exists(${column}, '$.' || ${key})`).join(" AND "),
+  arrayContains: (column, value) => `list_has_all(${column}, ${value})`,
+  arrayOverlaps: (column, value) => `list_has_any(${column}, ${value})`,
+};
+
+/** DuckDB's names of hugr's scalar types, for parameter casts. */
+const DUCKDB_TYPES: Readonly<Record<ScalarName, string>> = {
+  String: "VARCHAR",
+  Int: "INTEGER",
+  BigInt: "BIGINT",
+  Float: "DOUBLE",
+  Boolean: "BOOLEAN",
+  Date: "DATE",
+  Time: "TIME",
+  Timestamp: "TIMESTAMPTZ",
+  JSON: "JSON",
 };

@@ -50,4 +50,12 @@ export const postgresDialect: SqlDialect = {
   regexMatch(left, right) {
     return `(${left} ~ ${right})`;
   },
+  typedParam: (placeholder) => placeholder,
+  // The driver serialises a jsonb parameter itself: bind the value, not its text.
+  jsonParam: (bind, value) => `${bind(value)}::jsonb`,
+  // json columns have no equality operator; jsonb does, so compare as jsonb.
+  jsonCompare: (column, op, value) => `${column}::jsonb ${op === "eq" ? "=" : "@>"} ${value}`,
+  jsonHasKeys: (column, keys) => `${column}::jsonb ?& ARRAY[${keys.join(", ")}]::text[]`,
+  arrayContains: (column, value) => `${column} @> ${value}`,
+  arrayOverlaps: (column, value) => `${column} && ${value}`,
 };

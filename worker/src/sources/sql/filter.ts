@@ -2,7 +2,7 @@ import { FilterError, isPlainObject, joinAnd, joinOr } from "@hugr/coredb";
 import type { FieldModel, RelationModel, ScalarName } from "../../catalogs/index.js";
 import { fieldRef, joinCondition, type CatalogObject } from "./catalog.js";
 import type { Compilation } from "./context.js";
-import { bindValue, typedOps } from "./values.js";
+import { bindValue } from "./values.js";
 
 /** Deepest accepted nesting of filter objects, through _and/_or/_not and relations. */
 const MAX_DEPTH = 32;
@@ -139,10 +139,10 @@ const SCALAR_OPERATORS: Readonly<Record<ScalarName, Readonly<Record<string, Oper
   Timestamp: ORDERED,
   Boolean: { eq: compare("="), is_null: isNull },
   JSON: {
-    eq: (at, operand) => typedOps(at.c).jsonCompare(at.ref, "eq", bind(at, operand)),
-    contains: (at, operand) => typedOps(at.c).jsonCompare(at.ref, "contains", bind(at, operand)),
-    has: (at, operand) => typedOps(at.c).jsonHasKeys(at.ref, [bindKey(at.c, operand, at.path)]),
-    has_all: (at, operand) => typedOps(at.c).jsonHasKeys(at.ref, bindKeys(at.c, operand, at.path)),
+    eq: (at, operand) => at.c.dialect.jsonCompare(at.ref, "eq", bind(at, operand)),
+    contains: (at, operand) => at.c.dialect.jsonCompare(at.ref, "contains", bind(at, operand)),
+    has: (at, operand) => at.c.dialect.jsonHasKeys(at.ref, [bindKey(at.c, operand, at.path)]),
+    has_all: (at, operand) => at.c.dialect.jsonHasKeys(at.ref, bindKeys(at.c, operand, at.path)),
     is_null: isNull,
   },
 };
@@ -150,8 +150,8 @@ const SCALAR_OPERATORS: Readonly<Record<ScalarName, Readonly<Record<string, Oper
 /** Operators of a list (array) field: whole-list equality, containment, overlap. */
 const LIST_OPERATORS: Readonly<Record<string, Operator>> = {
   eq: compare("="),
-  contains: (at, operand) => typedOps(at.c).arrayContains(at.ref, bind(at, operand)),
-  intersects: (at, operand) => typedOps(at.c).arrayOverlaps(at.ref, bind(at, operand)),
+  contains: (at, operand) => at.c.dialect.arrayContains(at.ref, bind(at, operand)),
+  intersects: (at, operand) => at.c.dialect.arrayOverlaps(at.ref, bind(at, operand)),
   is_null: isNull,
 };
 

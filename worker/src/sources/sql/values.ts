@@ -3,62 +3,13 @@ import type { FieldModel, ScalarName } from "../../catalogs/index.js";
 import type { Compilation } from "./context.js";
 
 /**
- * Binding input values to a field's type. PostgreSQL infers a parameter's type from the column it
- * is compared with or written to; DuckDB binds JavaScript values as they are, so its placeholders
- * get an explicit CAST. JSON values travel as their text and are cast on both engines.
+ * Binds an input value for a field, after checking it has the field's type (the path names the input
+ * in the error). The dialect types the placeholder where its engine needs that.
  */
 export function bindValue(c: Compilation, field: FieldModel, value: unknown, path: string): string {
   checkValue(field, value, path);
-  if (field.type === "JSON" && !field.list) {
-    // PostgreSQL's driver serialises a jsonb parameter itself; DuckDB takes JSON as text.
-    return c.dialect.name === "postgres"
-      ? `${c.params.add(value)}::jsonb`
-      : `CAST(${c.params.add(JSON.stringify(value))} AS JSON)`;
-  }
-  const holder = c.params.add(value);
-  return c.dialect.name === "duckdb"
-    ? `CAST(${holder} AS ${DUCKDB_TYPES[field.type]}${field.list ? "[]" : ""})`
-    : holder;
-}
-
-const DUCKDB_TYPES: Readonly<Record<ScalarName, string>> = {
-  String: "VARCHAR",
-  Int: "INTEGER",
-  BigInt: "BIGINT",
-  Float: "DOUBLE",
-  Boolean: "BOOLEAN",
-  Date: "DATE",
-  Time: "TIME",
-  Timestamp: "TIMESTAMPTZ",
-  JSON: "JSON",
-};
-
-/** Operators whose SQL differs between the engines beyond what SqlDialect covers. */
-export interface TypedOperators {
-  jsonCompare(column: string, op: "eq" | "contains", value: string): string;
-  jsonHasKeys(column: string, keys: readonly string[]): string;
-  arrayContains(column: string, value: string): string;
-  arrayOverlaps(column: string, value: string): string;
-}
-
-const POSTGRES_OPERATORS: TypedOperators = {
-  // json columns have no equality operator; jsonb does, so compare as jsonb.
-  jsonCompare: (column, op, value) => `${column}::jsonb ${op === "eq" ? "=" : "@>"} ${value}`,
-  jsonHasKeys: (column, keys) => `${column}::jsonb ?& ARRAY[${keys.join(", ")}]::text[]`,
-  arrayContains: (column, value) => `${column} @> ${value}`,
-  arrayOverlaps: (column, value) => `${column} && ${value}`,
-};
-
-const DUCKDB_OPERATORS: TypedOperators = {
-  jsonCompare: (column, op, value) =>
-    op === "eq" ? `CAST(${column} AS JSON) = ${value}` : `json_contains(CAST(${column} AS JSON), ${value})`,
-  jsonHasKeys: (column, keys) => keys.map((key) => `json_exists(${column}, '$.' || ${key})`).join(" AND "),
-  arrayContains: (column, value) => `list_has_all(${column}, ${value})`,
-  arrayOverlaps: (column, value) => `list_has_any(${column}, ${value})`,
-};
-
-export function typedOps(c: Compilation): TypedOperators {
-  return c.dialect.name === "postgres" ? POSTGRES_OPERATORS : DUCKDB_OPERATORS;
+  if (field.type === "JSON" && !field.list) return c.dialect.jsonParam((v) => c.params.add(v), value);
+  return c.dialect.typedParam(c.params.add(value), field.type, field.list);
 }
 
 /** Rejects operands of the wrong type with the input path, before they reach the database. */
