@@ -22,9 +22,27 @@ export const EVENTS_ROWS = [
   { id: 2, name: "second" },
 ];
 
-/** A query of the rows of `events` through `field`, the root field a data source gives the table. */
-export const eventsQuery = (field: string): string =>
-  `{ ${field}(order_by: [{ field: "id", direction: ASC }]) { id name } }`;
+/**
+ * Where a data source serves the table `events`: the root field it gives the table (`<prefix>_events`
+ * with a prefix), under the field `module` (the source's name) when it is `as_module`.
+ */
+export interface EventsField {
+  field: string;
+  module?: string;
+}
+
+/** The query of the rows of `events`, by id, where a data source serves them. */
+export function eventsQuery({ field, module }: EventsField): string {
+  const rows = `${field}(order_by: [{ field: "id", direction: ASC }]) { id name }`;
+  return module ? `{ ${module} { ${rows} } }` : `{ ${rows} }`;
+}
+
+/** The rows in the data of an answer to {@link eventsQuery}. */
+export function eventsIn(data: unknown, { field, module }: EventsField): unknown {
+  const scope = (module ? (data as Record<string, unknown> | undefined)?.[module] : data) as
+    Record<string, unknown> | undefined;
+  return scope?.[field];
+}
 
 const SCHEMA = `
 create table events (id integer primary key, name text not null, created_at timestamptz default now());

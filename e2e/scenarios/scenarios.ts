@@ -20,7 +20,7 @@ import {
   REGISTERED_STORAGES_VIEW,
 } from "../cluster/reference-cluster-queries.js";
 import type { Scenario, ScenarioDriver } from "./driver.js";
-import { EVENTS_ROWS, EVENTS_SDL, eventsQuery } from "./events-source.js";
+import { EVENTS_ROWS, EVENTS_SDL, eventsIn, eventsQuery, type EventsField } from "./events-source.js";
 import {
   apply,
   condition,
@@ -125,10 +125,9 @@ async function dataSourceReady(driver: ScenarioDriver, name: string): Promise<Hu
   return ready;
 }
 
-/** The rows of `events` as a work node serves them through the data source's root field `field`. */
-async function servedEvents(driver: ScenarioDriver, field: string): Promise<unknown> {
-  const data = await gql<Record<string, unknown>>(driver, eventsQuery(field));
-  return data[field];
+/** The rows of `events` as a work node serves them where the data source puts them. */
+async function servedEvents(driver: ScenarioDriver, where: EventsField): Promise<unknown> {
+  return eventsIn(await gql(driver, eventsQuery(where)), where);
 }
 
 /** A password the DSN carries: trust authentication ignores it, the operator must keep it out of sight. */
@@ -203,7 +202,11 @@ const dataSourceApplied: Scenario = {
       perNode.every((n) => n.status === "attached"),
       `attached on every node: ${JSON.stringify(perNode)}`,
     );
-    assert.deepEqual(await servedEvents(driver, "an_events"), EVENTS_ROWS, "the rows a work node serves");
+    assert.deepEqual(
+      await servedEvents(driver, { field: "an_events" }),
+      EVENTS_ROWS,
+      "the rows a work node serves",
+    );
   },
 };
 
@@ -244,7 +247,11 @@ const dataSourceThroughGraphQL: Scenario = {
       (await dataSourceRows(driver, SALES)).map((r) => r.name),
       [SALES],
     );
-    assert.deepEqual(await servedEvents(driver, "sa_events"), EVENTS_ROWS, "the rows a work node serves");
+    assert.deepEqual(
+      await servedEvents(driver, { field: "sa_events", module: SALES }),
+      EVENTS_ROWS,
+      "the rows a work node serves",
+    );
     const visible = await visibleText(driver);
     assert.ok(visible.includes(SALES), "kubectl shows the HugrDataSource");
     assert.ok(!visible.includes(password), "the DSN's password shows in a resource or an Event");

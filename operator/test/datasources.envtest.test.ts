@@ -21,7 +21,9 @@ import {
   createEventsRole,
   EVENTS_ROWS,
   EVENTS_SDL,
+  eventsIn,
   eventsQuery,
+  type EventsField,
   rotatePassword,
   withCredentials,
 } from "../../e2e/scenarios/events-source.js";
@@ -112,18 +114,16 @@ async function row(name: string): Promise<Record<string, unknown> | undefined> {
 
 const worker = (): RunningProcess => workers.get(PODS[0]!.name)!;
 
-/** The rows of `events` a node serves through the root field `field` (inside module `module`, if any). */
-async function servedEvents(node: RunningProcess, field: string, module?: string): Promise<unknown> {
-  const query = module ? `{ ${module} ${eventsQuery(field)} }` : eventsQuery(field);
-  const { body } = await graphql(node.url, query);
+/** The rows of `events` a node serves where the data source puts them. */
+async function servedEvents(node: RunningProcess, where: EventsField): Promise<unknown> {
+  const { body } = await graphql(node.url, eventsQuery(where));
   expect(errorsOf(body)).toEqual([]);
-  const data = (body as { data: Record<string, Record<string, unknown>> }).data;
-  return module ? data[module]?.[field] : data[field];
+  return eventsIn((body as { data?: unknown }).data, where);
 }
 
-/** Every node serves the rows of `events` through `field`. */
-async function expectServedEverywhere(field: string, module?: string): Promise<void> {
-  for (const node of workers.values()) expect(await servedEvents(node, field, module)).toEqual(EVENTS_ROWS);
+/** Every node serves the rows of `events` where the data source puts them. */
+async function expectServedEverywhere(where: EventsField): Promise<void> {
+  for (const node of workers.values()) expect(await servedEvents(node, where)).toEqual(EVENTS_ROWS);
 }
 
 beforeAll(async () => {
@@ -179,7 +179,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       description: "Analytics",
       disabled: false,
     });
-    await expectServedEverywhere("events");
+    await expectServedEverywhere({ field: "events" });
     const table = await kubectlOk(env, ["get", "hds", "analytics", "-n", NAMESPACE]);
     expect(table.split("\n")[1]).toMatch(/^analytics\s+demo\s+postgres\s+2\s+2\s+True\s+/);
   });
@@ -197,7 +197,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     ]);
     await waitForValue("the new generation reconciled", () => hds("analytics"), settled("attached"));
     expect((await row("analytics"))?.["description"]).toBe("Analytics v2");
-    await expectServedEverywhere("events");
+    await expectServedEverywhere({ field: "events" });
   });
 
   it("reads a connection string with a password from its Secret and never shows it", async () => {
@@ -219,7 +219,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     );
     await waitForValue("reporting Ready", () => hds("reporting"), settled("attached"));
     expect((await row("reporting"))?.["path"]).toBe(reportingDsn);
-    await expectServedEverywhere("reporting_events");
+    await expectServedEverywhere({ field: "reporting_events" });
     const shown = [
       await kubectlOk(env, ["get", "hds", "reporting", "-n", NAMESPACE, "-o", "yaml"]),
       await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
@@ -245,7 +245,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     // Only a pool opened with the new password can answer.
     await eventually(
       async () => {
-        await expectServedEverywhere("reporting_events");
+        await expectServedEverywhere({ field: "reporting_events" });
         return true;
       },
       10_000,
@@ -278,7 +278,7 @@ describe("a HugrDataSource applied with kubectl", () => {
       '{"spec":{"disabled":false}}',
     ]);
     await waitForValue("reporting loaded again", () => hds("reporting"), settled("attached"));
-    await expectServedEverywhere("reporting_events");
+    await expectServedEverywhere({ field: "reporting_events" });
   });
 
   it("converges a node that was killed and restarted", async () => {
@@ -292,7 +292,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     workers.set(pod.name, await startRenderedWorker(env, CLUSTER, pod));
     const back = await waitForValue("both nodes attached again", () => hds("analytics"), settled("attached"));
     expect(back.status).toMatchObject({ loaded: 2, total: 2 });
-    expect(await servedEvents(workers.get(pod.name)!, "events")).toEqual(EVENTS_ROWS);
+    expect(await servedEvents(workers.get(pod.name)!, { field: "events" })).toEqual(EVENTS_ROWS);
   });
 
   it("reports the load failure of each node when its database cannot be reached, the password unseen", async () => {
@@ -393,7 +393,7 @@ describe("the GraphQL door into the same resources", () => {
       { kind: "HugrDataSource", uid: created.metadata.uid },
     ]);
     expect((await row("web"))?.["path"]).toBe(webDsn);
-    await expectServedEverywhere("web_events", "web");
+    await expectServedEverywhere({ field: "web_events", module: "web" });
     const shown = [
       await kubectlOk(env, ["get", "hds", "web", "-n", NAMESPACE, "-o", "yaml"]),
       operator.output(),
@@ -440,7 +440,7 @@ describe("the GraphQL door into the same resources", () => {
     expect(JSON.stringify(loaded)).toContain('"success":true');
     expect((await hds("web"))?.spec.disabled).toBe(false);
     expect((await hds("web"))?.status).toMatchObject({ loaded: 2, total: 2 });
-    await expectServedEverywhere("web_events", "web");
+    await expectServedEverywhere({ field: "web_events", module: "web" });
   });
 
   it("refuses a GraphQL change to a field GitOps owns, and changes nothing", async () => {

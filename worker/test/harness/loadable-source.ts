@@ -8,10 +8,10 @@
  */
 
 /** The rows of the `events` view. */
-export const EVENTS = [{ id: 1, name: "a" }];
+const EVENT_ROWS = [{ id: 1, name: "a" }];
 
 /** The catalog of a loadable source: one view computed by DuckDB, no table needed. */
-export const EVENTS_CATALOG = `type events @view(name: "events", sql: "select 1 as id, 'a' as name") { id: Int! @pk  name: String }`;
+const EVENTS_CATALOG = `type events @view(name: "events", sql: "select 1 as id, 'a' as name") { id: Int! @pk  name: String }`;
 
 /**
  * Why loading hugr's reference example fails where no host is called `postgres`: the reason names the
@@ -61,7 +61,7 @@ export function loadableSource(name: string, options: { prefix?: string } = {}):
       ],
     },
     query: `{ ${field} { id name } }`,
-    answer: { [field]: EVENTS },
+    answer: { [field]: EVENT_ROWS },
   };
 }
 
