@@ -87,180 +87,197 @@ interface ObjectTypes {
   name(object: CatalogObject): string;
   row(object: CatalogObject): GraphQLObjectType;
   filter(object: CatalogObject): GraphQLInputObjectType;
+  listFilter(object: CatalogObject): GraphQLInputObjectType;
   aggregation(object: CatalogObject): GraphQLObjectType;
   insertData(object: CatalogObject): GraphQLInputObjectType;
   updateData(object: CatalogObject): GraphQLInputObjectType;
 }
 
-/** The per-object types, created lazily and once, so objects can refer to each other. */
+/**
+ * The per-object types, each made once and on first use, so objects can refer to each other (their
+ * fields are thunks, resolved when the schema is assembled).
+ */
 function createObjectTypes(input: SourceSchemaInput): ObjectTypes {
-  const { catalog, shared } = input;
   const made = new Map<string, GraphQLObjectType | GraphQLInputObjectType>();
-  const once = <T extends GraphQLObjectType | GraphQLInputObjectType>(key: string, make: () => T): T => {
-    let type = made.get(key) as T | undefined;
-    if (!type) {
-      type = make();
-      made.set(key, type);
-    }
-    return type;
-  };
-  const name = (object: CatalogObject) =>
-    input.prefix ? `${input.prefix}_${object.model.name}` : object.model.name;
-  const scalarType = (field: FieldModel): GraphQLOutputType => {
-    const scalar = shared.scalar(field.type);
-    const inner = field.list ? new GraphQLList(scalar) : scalar;
-    return field.nonNull ? new GraphQLNonNull(inner) : inner;
-  };
+  const once =
+    <T extends GraphQLObjectType | GraphQLInputObjectType>(
+      kind: string,
+      make: (object: CatalogObject) => T,
+    ) =>
+    (object: CatalogObject): T => {
+      const key = `${object.model.name}:${kind}`;
+      let type = made.get(key) as T | undefined;
+      if (!type) {
+        type = make(object);
+        made.set(key, type);
+      }
+      return type;
+    };
   const types: ObjectTypes = {
-    name,
-    row: (object) =>
-      once(
-        `${object.model.name}:row`,
-        () =>
-          new GraphQLObjectType({
-            name: name(object),
-            ...(object.model.description ? { description: object.model.description } : {}),
-            fields: () => {
-              const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
-              for (const field of object.model.fields) {
-                fields[field.name] = {
-                  type: scalarType(field),
-                  ...(field.description ? { description: field.description } : {}),
-                  extensions: { hugr: meta({ kind: "column", field }) },
-                  resolve: byResponseKey,
-                };
-              }
-              for (const relation of object.model.relations) {
-                const target = catalog.object(relation.target);
-                const description = relation.description ? { description: relation.description } : {};
-                if (relation.kind === "one") {
-                  fields[relation.name] = {
-                    type: types.row(target),
-                    ...description,
-                    extensions: { hugr: meta({ kind: "relation", relation }) },
-                    resolve: byResponseKey,
-                  };
-                  continue;
-                }
-                fields[relation.name] = {
-                  type: nonNullList(types.row(target)),
-                  ...description,
-                  args: listArgs(types, target, shared),
-                  extensions: { hugr: meta({ kind: "relation", relation }) },
-                  resolve: byResponseKey,
-                };
-                fields[`${relation.name}_aggregation`] = {
-                  type: new GraphQLNonNull(types.aggregation(target)),
-                  description: `Aggregates over ${relation.name}`,
-                  args: listArgs(types, target, shared),
-                  extensions: { hugr: meta({ kind: "relation_aggregation", relation }) },
-                  resolve: byResponseKey,
-                };
-              }
-              return fields;
-            },
-          }),
-      ),
-    filter: (object) =>
-      once(
-        `${object.model.name}:filter`,
-        () =>
-          new GraphQLInputObjectType({
-            name: `${name(object)}_filter`,
-            description: `Conditions on ${name(object)}; keys are combined with AND`,
-            fields: () => {
-              const self = types.filter(object);
-              const fields: GraphQLInputFieldConfigMap = {};
-              for (const field of object.model.fields)
-                fields[field.name] = { type: shared.filter(field.type, field.list) };
-              for (const relation of object.model.relations) {
-                const target = catalog.object(relation.target);
-                fields[relation.name] = {
-                  type: relation.kind === "one" ? types.filter(target) : listFilter(target),
-                };
-              }
-              fields["_and"] = { type: new GraphQLList(new GraphQLNonNull(self)) };
-              fields["_or"] = { type: new GraphQLList(new GraphQLNonNull(self)) };
-              fields["_not"] = { type: new GraphQLList(new GraphQLNonNull(self)) };
-              return fields;
-            },
-          }),
-      ),
-    aggregation: (object) =>
-      once(
-        `${object.model.name}:aggregation`,
-        () =>
-          new GraphQLObjectType({
-            name: `${name(object)}_aggregation`,
-            description: `Aggregates over ${name(object)} rows`,
-            fields: () => {
-              const fields: GraphQLFieldConfigMap<unknown, unknown> = {
-                _rows_count: {
-                  type: new GraphQLNonNull(shared.scalar("BigInt")),
-                  extensions: { hugr: meta({ kind: "rows_count" }) },
-                  resolve: byResponseKey,
-                },
-              };
-              for (const field of object.model.fields) {
-                const type = field.list ? undefined : shared.aggregation(field.type);
-                if (!type) continue;
-                fields[field.name] = {
-                  type: new GraphQLNonNull(type),
-                  extensions: { hugr: meta({ kind: "field_aggregation", field }) },
-                  resolve: byResponseKey,
-                };
-              }
-              return fields;
-            },
-          }),
-      ),
-    insertData: (object) =>
-      once(
-        `${object.model.name}:insert`,
-        () =>
-          new GraphQLInputObjectType({
-            name: `${name(object)}_mut_input_data`,
-            description: `A new ${name(object)} row, with related rows to insert in the same transaction`,
-            fields: () => {
-              const fields = scalarInputs(object, shared);
-              for (const relation of object.model.relations) {
-                const target = catalog.object(relation.target);
-                if (target.model.kind !== "table") continue;
-                const data = types.insertData(target);
-                fields[relation.name] = {
-                  type: relation.kind === "one" ? data : new GraphQLList(new GraphQLNonNull(data)),
-                };
-              }
-              return fields;
-            },
-          }),
-      ),
-    updateData: (object) =>
-      once(
-        `${object.model.name}:update`,
-        () =>
-          new GraphQLInputObjectType({
-            name: `${name(object)}_mut_data`,
-            description: `New values for ${name(object)} fields; fields left out keep their value`,
-            fields: () => scalarInputs(object, shared),
-          }),
-      ),
+    name: (object) => (input.prefix ? `${input.prefix}_${object.model.name}` : object.model.name),
+    row: once("row", (object) => rowType(input, types, object)),
+    filter: once("filter", (object) => filterType(input, types, object)),
+    listFilter: once("list_filter", (object) => listFilterType(types, object)),
+    aggregation: once("aggregation", (object) => aggregationType(input, types, object)),
+    insertData: once("insert", (object) => insertDataType(input, types, object)),
+    updateData: once("update", (object) => updateDataType(input, types, object)),
   };
-  const listFilter = (target: CatalogObject) =>
-    once(
-      `${target.model.name}:list_filter`,
-      () =>
-        new GraphQLInputObjectType({
-          name: `${name(target)}_list_filter`,
-          description: `Conditions on related ${name(target)} rows`,
-          fields: () => ({
-            any_of: { type: types.filter(target), description: "At least one related row matches" },
-            all_of: { type: types.filter(target), description: "Every related row matches" },
-            none_of: { type: types.filter(target), description: "No related row matches" },
-          }),
-        }),
-    );
   return types;
+}
+
+/** `<o>`: the row type, with its columns, relations and relation aggregations. */
+function rowType(input: SourceSchemaInput, types: ObjectTypes, object: CatalogObject): GraphQLObjectType {
+  return new GraphQLObjectType({
+    name: types.name(object),
+    ...described(object.model.description),
+    fields: () => {
+      const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
+      for (const field of object.model.fields) {
+        fields[field.name] = {
+          type: scalarOutput(input.shared, field),
+          ...described(field.description),
+          extensions: { hugr: meta({ kind: "column", field }) },
+          resolve: byResponseKey,
+        };
+      }
+      for (const relation of object.model.relations) {
+        const target = input.catalog.object(relation.target);
+        fields[relation.name] = {
+          type: relation.kind === "one" ? types.row(target) : nonNullList(types.row(target)),
+          ...described(relation.description),
+          ...(relation.kind === "many" ? { args: listArgs(input, types, target) } : {}),
+          extensions: { hugr: meta({ kind: "relation", relation }) },
+          resolve: byResponseKey,
+        };
+        if (relation.kind === "one") continue;
+        fields[`${relation.name}_aggregation`] = {
+          type: new GraphQLNonNull(types.aggregation(target)),
+          description: `Aggregates over ${relation.name}`,
+          args: listArgs(input, types, target),
+          extensions: { hugr: meta({ kind: "relation_aggregation", relation }) },
+          resolve: byResponseKey,
+        };
+      }
+      return fields;
+    },
+  });
+}
+
+/** `<o>_filter`: an operator object per field, a filter per relation, and `_and` / `_or` / `_not`. */
+function filterType(
+  input: SourceSchemaInput,
+  types: ObjectTypes,
+  object: CatalogObject,
+): GraphQLInputObjectType {
+  return new GraphQLInputObjectType({
+    name: `${types.name(object)}_filter`,
+    description: `Conditions on ${types.name(object)}; keys are combined with AND`,
+    fields: () => {
+      const fields: GraphQLInputFieldConfigMap = {};
+      for (const field of object.model.fields)
+        fields[field.name] = { type: input.shared.filter(field.type, field.list) };
+      for (const relation of object.model.relations) {
+        const target = input.catalog.object(relation.target);
+        fields[relation.name] = {
+          type: relation.kind === "one" ? types.filter(target) : types.listFilter(target),
+        };
+      }
+      const list = new GraphQLList(new GraphQLNonNull(types.filter(object)));
+      for (const key of ["_and", "_or", "_not"]) fields[key] = { type: list };
+      return fields;
+    },
+  });
+}
+
+/** `<o>_list_filter`: how a one-to-many relation is filtered. */
+function listFilterType(types: ObjectTypes, object: CatalogObject): GraphQLInputObjectType {
+  return new GraphQLInputObjectType({
+    name: `${types.name(object)}_list_filter`,
+    description: `Conditions on related ${types.name(object)} rows`,
+    fields: () => ({
+      any_of: { type: types.filter(object), description: "At least one related row matches" },
+      all_of: { type: types.filter(object), description: "Every related row matches" },
+      none_of: { type: types.filter(object), description: "No related row matches" },
+    }),
+  });
+}
+
+/** `<o>_aggregation`: `_rows_count` and an aggregation object per field that has one. */
+function aggregationType(
+  input: SourceSchemaInput,
+  types: ObjectTypes,
+  object: CatalogObject,
+): GraphQLObjectType {
+  return new GraphQLObjectType({
+    name: `${types.name(object)}_aggregation`,
+    description: `Aggregates over ${types.name(object)} rows`,
+    fields: () => {
+      const fields: GraphQLFieldConfigMap<unknown, unknown> = {
+        _rows_count: {
+          type: new GraphQLNonNull(input.shared.scalar("BigInt")),
+          extensions: { hugr: meta({ kind: "rows_count" }) },
+          resolve: byResponseKey,
+        },
+      };
+      for (const field of object.model.fields) {
+        const type = field.list ? undefined : input.shared.aggregation(field.type);
+        if (!type) continue;
+        fields[field.name] = {
+          type: new GraphQLNonNull(type),
+          extensions: { hugr: meta({ kind: "field_aggregation", field }) },
+          resolve: byResponseKey,
+        };
+      }
+      return fields;
+    },
+  });
+}
+
+/** `<o>_mut_input_data`: a new row's fields, and related rows of tables to insert with it. */
+function insertDataType(
+  input: SourceSchemaInput,
+  types: ObjectTypes,
+  object: CatalogObject,
+): GraphQLInputObjectType {
+  return new GraphQLInputObjectType({
+    name: `${types.name(object)}_mut_input_data`,
+    description: `A new ${types.name(object)} row, with related rows to insert in the same transaction`,
+    fields: () => {
+      const fields = scalarInputs(object, input.shared);
+      for (const relation of object.model.relations) {
+        const target = input.catalog.object(relation.target);
+        if (target.model.kind !== "table") continue;
+        const data = types.insertData(target);
+        fields[relation.name] = {
+          type: relation.kind === "one" ? data : new GraphQLList(new GraphQLNonNull(data)),
+        };
+      }
+      return fields;
+    },
+  });
+}
+
+/** `<o>_mut_data`: new values of an update. */
+function updateDataType(
+  input: SourceSchemaInput,
+  types: ObjectTypes,
+  object: CatalogObject,
+): GraphQLInputObjectType {
+  return new GraphQLInputObjectType({
+    name: `${types.name(object)}_mut_data`,
+    description: `New values for ${types.name(object)} fields; fields left out keep their value`,
+    fields: () => scalarInputs(object, input.shared),
+  });
+}
+
+function scalarOutput(shared: SharedTypes, field: FieldModel): GraphQLOutputType {
+  const scalar = shared.scalar(field.type);
+  const inner = field.list ? new GraphQLList(scalar) : scalar;
+  return field.nonNull ? new GraphQLNonNull(inner) : inner;
+}
+
+function described(description: string | undefined): { description?: string } {
+  return description ? { description } : {};
 }
 
 function scalarInputs(object: CatalogObject, shared: SharedTypes): GraphQLInputFieldConfigMap {
@@ -272,14 +289,15 @@ function scalarInputs(object: CatalogObject, shared: SharedTypes): GraphQLInputF
   return fields;
 }
 
+/** hugr's list arguments: filter, order_by, limit, offset, distinct_on. */
 function listArgs(
+  input: SourceSchemaInput,
   types: ObjectTypes,
   object: CatalogObject,
-  shared: SharedTypes,
 ): GraphQLFieldConfigArgumentMap {
   return {
     filter: { type: types.filter(object) },
-    order_by: { type: new GraphQLList(new GraphQLNonNull(shared.orderBy)) },
+    order_by: { type: new GraphQLList(new GraphQLNonNull(input.shared.orderBy)) },
     limit: { type: GraphQLInt },
     offset: { type: GraphQLInt },
     distinct_on: { type: new GraphQLList(new GraphQLNonNull(GraphQLString)) },
@@ -302,15 +320,15 @@ function queryFields(
   const fields: Record<string, Field> = {
     [name]: {
       type: nonNullList(row),
-      ...(object.model.description ? { description: object.model.description } : {}),
-      args: listArgs(types, object, shared),
+      ...described(object.model.description),
+      args: listArgs(input, types, object),
       resolve: (_source, args, _context, info) =>
         run(info, (c, selection) => compileList(c, object, args, selection)),
     },
     [`${name}_aggregation`]: {
       type: new GraphQLNonNull(types.aggregation(object)),
       description: `Aggregates over ${name}`,
-      args: listArgs(types, object, shared),
+      args: listArgs(input, types, object),
       resolve: async (_source, args, _context, info) =>
         (await run(info, (c, selection) => compileAggregation(c, object, args, selection)))[0],
     },
