@@ -6,13 +6,17 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { StorageSpec } from "@hugr/protocol";
 import { STANDALONE_CONFIG, startManagementDouble, type ManagementDouble } from "./harness/management.js";
-import { startS3Server, type S3Server } from "./harness/s3.js";
+import { expectData } from "./harness/graphql-data.js";
+import { s3ServerSpec, startS3Server, type S3Server } from "./harness/s3.js";
 import {
-  freePort,
-  startInProcessWorker,
-  type GraphQLResponse,
-  type InProcessWorker,
-} from "./harness/worker.js";
+  aggregationQuery,
+  expectClose,
+  expectedAnswers,
+  type Expected,
+  type Row,
+  type TimestampReading,
+} from "./harness/sql-compare.js";
+import { freePort, startInProcessWorker, type InProcessWorker } from "./harness/worker.js";
 
 /**
  * DuckDB data sources end to end: views over Parquet and CSV files the test writes, a `.duckdb`
@@ -384,11 +388,6 @@ describe("files on an S3-compatible object storage", () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type Row = Record<string, unknown>;
-
-/** The SQL giving a field's expected value: its rows, or (`one`) its first row or null. */
-type Expected = string | { one: string };
-
 interface OperationResult {
   success: boolean;
   message: string;
@@ -482,22 +481,9 @@ type books @table(name: "books") {
 }
 `;
 
+/** The `lake` storage on the test's S3 server. */
 function storageSpec(s3: S3Server, overrides: Partial<StorageSpec> = {}): StorageSpec {
-  return {
-    type: "s3",
-    name: "lake",
-    scope: `s3://${BUCKET}`,
-    key: s3.accessKey,
-    secret: s3.secretKey,
-    region: "",
-    endpoint: s3.endpoint,
-    useSsl: false,
-    urlStyle: "path",
-    urlCompatibility: false,
-    kmsKeyId: "",
-    accountId: "",
-    ...overrides,
-  };
+  return s3ServerSpec(s3, { name: "lake", scope: `s3://${BUCKET}`, ...overrides });
 }
 
 /** The data of a request that must succeed. */
@@ -506,10 +492,7 @@ async function data<T = Row>(
   variables?: Record<string, unknown>,
   target: InProcessWorker = node,
 ): Promise<T> {
-  const { status, body }: GraphQLResponse = await target.gql(query, variables);
-  expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-  expect(status).toBe(200);
-  return body.data as T;
+  return expectData<T>(await target.gql(query, variables));
 }
 
 async function registerSource(source: SourceInput, target: InProcessWorker = node): Promise<void> {
@@ -567,14 +550,11 @@ async function expectQuery(
   expected: Record<string, Expected>,
   target: InProcessWorker = node,
 ): Promise<Row> {
-  const want: Row = {};
-  for (const [field, sql] of Object.entries(expected)) {
-    want[field] = typeof sql === "string" ? await duckRows(sql) : ((await duckRows(sql.one))[0] ?? null);
-  }
+  const want = await expectedAnswers(expected, duckRows);
   const got = await data(query, undefined, target);
   for (const field of Object.keys(expected)) {
     expect(want[field], `${field}: DuckDB found nothing, so the case tests nothing`).not.toEqual([]);
-    expectClose(got[field], want[field], field);
+    expectClose(got[field], want[field], field, DUCKDB_TIMESTAMPS);
   }
   return got;
 }
@@ -594,14 +574,8 @@ async function expectAggregation(
     parts.push(`'${field}': {${ops.map((op) => `'${op}': ${op}(${field})`).join(", ")}}`);
   }
   const [row] = await duckRows(`select {${parts.join(", ")}} as a from ${from}`);
-  const selection = [
-    "_rows_count",
-    ...Object.entries(spec).map(([field, ops]) => `${field} { ${ops.join(" ")} }`),
-  ];
-  const got = await data<{ a: Row }>(
-    `{ a: ${object}_aggregation${args ? `(${args})` : ""} { ${selection.join(" ")} } }`,
-  );
-  expectClose(got.a, row!.a, object);
+  const got = await data<{ a: Row }>(aggregationQuery(object, args, spec));
+  expectClose(got.a, row!.a, object, DUCKDB_TIMESTAMPS);
 }
 
 /** A date and time, with or without a zone: DuckDB prints `2024-01-01 10:00:00`, the node ISO 8601. */
@@ -613,28 +587,5 @@ function instant(text: string): number {
   return Date.parse(/(Z|[+-]\d{2}(:?\d{2})?)$/.test(iso) ? iso : `${iso}Z`);
 }
 
-/** Deep comparison where numbers may differ by float rounding (1e-9 relative) and timestamps by spelling. */
-function expectClose(actual: unknown, expected: unknown, path: string): void {
-  if (expected === null || expected === undefined) {
-    expect(actual ?? null, path).toBeNull();
-  } else if (Array.isArray(expected)) {
-    expect(Array.isArray(actual), `${path} is a list: ${JSON.stringify(actual)}`).toBe(true);
-    expect((actual as unknown[]).length, `${path} length`).toBe(expected.length);
-    expected.forEach((e, i) => expectClose((actual as unknown[])[i], e, `${path}[${i}]`));
-  } else if (typeof expected === "object") {
-    expect(actual !== null && typeof actual === "object", `${path} is an object`).toBe(true);
-    const object = actual as Row;
-    expect(Object.keys(object).sort(), `${path} keys`).toEqual(Object.keys(expected).sort());
-    for (const [k, e] of Object.entries(expected)) expectClose(object[k], e, `${path}.${k}`);
-  } else if (typeof expected === "number") {
-    expect(actual, path).not.toBeNull();
-    const difference = Math.abs(Number(actual) - expected);
-    expect(difference, `${path}: ${String(actual)} vs ${expected}`).toBeLessThanOrEqual(
-      1e-9 * Math.max(1, Math.abs(expected)),
-    );
-  } else if (typeof expected === "string" && TIMESTAMP.test(expected)) {
-    expect(instant(String(actual)), `${path}: ${String(actual)} vs ${expected}`).toBe(instant(expected));
-  } else {
-    expect(actual, path).toEqual(expected);
-  }
-}
+/** Dates and times as DuckDB and the node spell them, with or without a zone. */
+const DUCKDB_TIMESTAMPS: TimestampReading = { pattern: TIMESTAMP, instant };

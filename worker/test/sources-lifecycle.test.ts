@@ -1,13 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { putDataSource } from "@hugr/coredb";
 import { freePort } from "./harness/net.js";
-import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
-import { SHOP_TABLES, createShopDatabase } from "./harness/shop-db.js";
-import { startInProcessWorker, type GraphQLResponse, type InProcessWorker } from "./harness/worker.js";
+import { recordingClient } from "./harness/graphql-data.js";
+import { requirePassword, startPostgres, type PostgresInstance } from "./harness/postgres.js";
+import { createShopDatabase, createShopOwner } from "./harness/shop-db.js";
+import { normaliser, sqlComparison, type Row } from "./harness/sql-compare.js";
+import { startInProcessWorker, type InProcessWorker } from "./harness/worker.js";
 
 /**
  * The life of a PostgreSQL data source on a running node: load, reload with another catalog or
@@ -24,44 +26,31 @@ const CONCURRENT = 20;
 /** Long enough that all CONCURRENT queries are seen running before the first one ends. */
 const SLOW_SECONDS = 2;
 
-/** The first catalog of `shop`: categories and products, products with `views`. */
-const CATALOG_V1 = `
+const CATEGORIES = `
 type categories @table(name: "categories") {
   id: Int! @pk
   name: String!
 }
+`;
 
+/** `products` with `fields` (one a line) between its price and its category. */
+const products = (...fields: string[]): string => `
 type products @table(name: "products") {
   id: Int! @pk
   sku: String!
   title: String!
   price: Float!
-  views: BigInt!
-  category_id: Int
+${fields.map((f) => `  ${f}\n`).join("")}  category_id: Int
     @field_references(name: "products_category_fk", references_name: "categories", field: "id",
       query: "category", references_query: "products")
 }
 `;
 
+/** The first catalog of `shop`: categories and products, products with `views`. */
+const CATALOG_V1 = CATEGORIES + products("views: BigInt!");
+
 /** The second: products lose `views` and gain `sizes` and `attributes`; customers are new. */
-const CATALOG_V2 = `
-type categories @table(name: "categories") {
-  id: Int! @pk
-  name: String!
-}
-
-type products @table(name: "products") {
-  id: Int! @pk
-  sku: String!
-  title: String!
-  price: Float!
-  sizes: [Int]
-  attributes: JSON!
-  category_id: Int
-    @field_references(name: "products_category_fk", references_name: "categories", field: "id",
-      query: "category", references_query: "products")
-}
-
+const CATALOG_V2 = `${CATEGORIES}${products("sizes: [Int]", "attributes: JSON!")}
 type customers @table(name: "customers") {
   id: Int! @pk
   name: String! @field_source(field: "full_name")
@@ -89,9 +78,8 @@ beforeAll(async () => {
   const adminUrl = await createShopDatabase(pg, "shop");
   db = postgres(adminUrl, { max: 2, onnotice: () => {} });
   admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-  await db.unsafe(`create role ${ROLE} login password '${PASSWORD}'`);
-  for (const table of SHOP_TABLES) await db.unsafe(`alter table ${table} owner to ${ROLE}`);
-  await requirePasswords(pg, ROLE);
+  await createShopOwner(db, ROLE, PASSWORD);
+  await requirePassword(pg, ROLE);
   sourceUrl = `postgres://${ROLE}:${PASSWORD}@127.0.0.1:${pg.port}/shop`;
   catalogDir = await mkdtemp(join(tmpdir(), "hugr-lifecycle-"));
   catalogFile = join(catalogDir, "shop.graphql");
@@ -448,11 +436,6 @@ describe("a node starting on the same core database", () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type Row = Record<string, unknown>;
-
-/** The SQL giving a field's expected value: its rows, or (`one`) its first row or null. */
-type Expected = string | { one: string };
-
 interface OperationResult {
   success: boolean;
   message: string;
@@ -480,47 +463,8 @@ function startNode(): Promise<InProcessWorker> {
   });
 }
 
-/**
- * The harness server trusts every local login; make the server check `role`'s password (scram),
- * so a wrong password is refused as it would be in production.
- */
-async function requirePasswords(instance: PostgresInstance, role: string): Promise<void> {
-  const hba = join(instance.dataDir, "data", "pg_hba.conf");
-  const rules = await readFile(hba, "utf8");
-  await writeFile(hba, `host all ${role} 127.0.0.1/32 scram-sha-256\n${rules}`);
-  await admin`select pg_reload_conf()`;
-  // The reload is asynchronous: wait until a wrong password is refused.
-  await vi.waitFor(
-    async () => {
-      const probe = postgres(`postgres://${role}:wrong@127.0.0.1:${instance.port}/shop`, {
-        max: 1,
-        onnotice: () => {},
-      });
-      const refused = await probe`select 1`.then(
-        () => false,
-        () => true,
-      );
-      await probe.end({ timeout: 0 });
-      expect(refused).toBe(true);
-    },
-    { timeout: 10_000, interval: 50 },
-  );
-}
-
-/** Sends a GraphQL request to the node and keeps the response body for the password check. */
-async function gql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
-  const response = await node.gql(query, variables);
-  bodies.push(JSON.stringify(response.body));
-  return response;
-}
-
-/** The data of a request that must succeed. */
-async function data<T = Row>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const { status, body } = await gql(query, variables);
-  expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-  expect(status).toBe(200);
-  return body.data as T;
-}
+/** GraphQL requests to the node, every response body kept for the password check. */
+const { gql, data } = recordingClient(() => node, bodies);
 
 /** The messages of a request the schema refuses: validation errors, nothing executed. */
 async function validationErrors(query: string): Promise<string[]> {
@@ -615,36 +559,9 @@ async function poolConnections(source: string): Promise<number> {
   return row!.n as number;
 }
 
-/** Each row of a SQL query as JSON (numbers, ISO strings, nested JSON), in the query's order. */
-async function sqlRows(query: string): Promise<Row[]> {
-  const rows = await db.unsafe(`select to_jsonb(q) as j from (${query}) q`);
-  return rows.map((row) => row.j as Row);
-}
-
-/**
- * Asks every SQL question first, then the GraphQL one, and compares each top-level field of the
- * answer with its SQL rows (BigInt normalised to numbers). Returns the data.
- */
-async function expectQuery(query: string, expected: Record<string, Expected>): Promise<Row> {
-  const want: Row = {};
-  for (const [field, sql] of Object.entries(expected)) {
-    want[field] = typeof sql === "string" ? await sqlRows(sql) : ((await sqlRows(sql.one))[0] ?? null);
-  }
-  const got = await data(query);
-  for (const field of Object.keys(expected)) expect(norm(got[field]), field).toEqual(norm(want[field]));
-  return got;
-}
-
-const BIGINT_KEYS = new Set(["views", "_rows_count"]);
-const JSON_KEYS = new Set(["attributes"]);
-
-function norm(value: unknown, key = ""): unknown {
-  if (value === null || value === undefined) return null;
-  if (JSON_KEYS.has(key)) return value;
-  if (Array.isArray(value)) return value.map((v) => norm(v));
-  if (typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, norm(v, k)]));
-  }
-  if (BIGINT_KEYS.has(key)) return Number(value);
-  return value;
-}
+/** Answers compared with the shop database's, BigInt normalised to numbers. */
+const { sqlRows, expectQuery } = sqlComparison({
+  db: () => db,
+  data: (query) => data(query),
+  normalise: normaliser({ bigint: ["views", "_rows_count"], json: ["attributes"] }),
+});

@@ -2,8 +2,16 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordingClient } from "./harness/graphql-data.js";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
-import { CUSTOMER_TOTALS_SQL, SHOP_CATALOG, SHOP_TABLES, createShopDatabase } from "./harness/shop-db.js";
+import {
+  CUSTOMER_TOTALS_SQL,
+  SHOP_CATALOG,
+  SHOP_TABLES,
+  createShopDatabase,
+  createShopOwner,
+} from "./harness/shop-db.js";
+import { aggregationQuery, expectClose, normaliser, sqlComparison, type Row } from "./harness/sql-compare.js";
 import { startInProcessWorker, type GraphQLResponse, type InProcessWorker } from "./harness/worker.js";
 
 /**
@@ -29,8 +37,7 @@ beforeAll(async () => {
   pg = await startPostgres();
   const adminUrl = await createShopDatabase(pg, "shop");
   db = postgres(adminUrl, { max: 2, onnotice: () => {} });
-  await db.unsafe(`create role ${ROLE} login password '${PASSWORD}'`);
-  for (const table of SHOP_TABLES) await db.unsafe(`alter table ${table} owner to ${ROLE}`);
+  await createShopOwner(db, ROLE, PASSWORD);
   // Every statement the node runs as this role goes to the server log: see statementsSince().
   await db.unsafe(`alter role ${ROLE} set log_statement = 'all'`);
   sourceUrl = `postgres://${ROLE}:${PASSWORD}@127.0.0.1:${pg.port}/shop`;
@@ -1100,45 +1107,22 @@ describe("the same database as other kinds of data source", () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type Row = Record<string, unknown>;
+/** GraphQL requests to the node, every response body kept for the password check. */
+const { gql, data } = recordingClient(() => node, bodies);
 
-/** The SQL giving a field's expected value: its rows, or (`one`) its first row or null. */
-type Expected = string | { one: string };
+/** Makes GraphQL and SQL values comparable: timestamps become epoch ms, BigInt numbers; JSON stays. */
+const norm = normaliser({
+  timestamp: ["created_at", "ordered_at", "returned_at", "last_order_at"],
+  bigint: ["views", "orders_count", "_rows_count", "count"],
+  json: ["profile", "attributes"],
+});
 
-/** Sends a GraphQL request to the node and keeps the response body for the password check. */
-async function gql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
-  const response = await node.gql(query, variables);
-  bodies.push(JSON.stringify(response.body));
-  return response;
-}
-
-/** The data of a request that must succeed. */
-async function data<T = Row>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const { status, body } = await gql(query, variables);
-  expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-  expect(status).toBe(200);
-  return body.data as T;
-}
-
-/** Each row of a SQL query as JSON (numbers, ISO strings, nested JSON), in the query's order. */
-async function sqlRows(query: string): Promise<Row[]> {
-  const rows = await db.unsafe(`select to_jsonb(q) as j from (${query}) q`);
-  return rows.map((row) => row.j as Row);
-}
-
-/**
- * Asks every SQL question first, then the GraphQL one, and compares each top-level field of the
- * answer with its SQL rows (normalised: timestamps as instants, BigInt as numbers). Returns the data.
- */
-async function expectQuery(query: string, expected: Record<string, Expected>): Promise<Row> {
-  const want: Row = {};
-  for (const [field, sql] of Object.entries(expected)) {
-    want[field] = typeof sql === "string" ? await sqlRows(sql) : ((await sqlRows(sql.one))[0] ?? null);
-  }
-  const got = await data(query);
-  for (const field of Object.keys(expected)) expect(norm(got[field]), field).toEqual(norm(want[field]));
-  return got;
-}
+/** Answers compared with the shop database's, normalised by `norm`. */
+const { sqlRows, expectQuery } = sqlComparison({
+  db: () => db,
+  data: (query) => data(query),
+  normalise: norm,
+});
 
 /** [GraphQL filter literal, the same condition in SQL over the table's columns]. */
 type FilterCase = readonly [filter: string, where: string];
@@ -1202,61 +1186,8 @@ async function expectAggregation(
     parts.push(`'${field}', jsonb_build_object(${ops.map((op) => `'${op}', ${op}(${column})`).join(", ")})`);
   }
   const [row] = await db.unsafe(`select jsonb_build_object(${parts.join(", ")}) as j from ${from}`);
-  const selection = [
-    "_rows_count",
-    ...Object.entries(spec).map(([field, ops]) => `${field} { ${ops.join(" ")} }`),
-  ];
-  const got = await data<{ a: Row }>(
-    `{ a: ${object}_aggregation${args ? `(${args})` : ""} { ${selection.join(" ")} } }`,
-  );
+  const got = await data<{ a: Row }>(aggregationQuery(object, args, spec));
   expectClose(got.a, row!.j);
-}
-
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
-
-/** Deep comparison where numbers may differ by float rounding (1e-9 relative) and BigInt be strings. */
-function expectClose(actual: unknown, expected: unknown, path = "$"): void {
-  if (expected === null || expected === undefined) {
-    expect(actual ?? null, path).toBeNull();
-  } else if (Array.isArray(expected)) {
-    expect(Array.isArray(actual), `${path} is a list`).toBe(true);
-    expect((actual as unknown[]).length, `${path} length`).toBe(expected.length);
-    expected.forEach((e, i) => expectClose((actual as unknown[])[i], e, `${path}[${i}]`));
-  } else if (typeof expected === "object") {
-    expect(actual !== null && typeof actual === "object", `${path} is an object`).toBe(true);
-    const object = actual as Row;
-    expect(Object.keys(object).sort(), `${path} keys`).toEqual(Object.keys(expected).sort());
-    for (const [k, e] of Object.entries(expected)) expectClose(object[k], e, `${path}.${k}`);
-  } else if (typeof expected === "number") {
-    expect(actual, path).not.toBeNull();
-    const difference = Math.abs(Number(actual) - expected);
-    expect(difference, `${path}: ${String(actual)} vs ${expected}`).toBeLessThanOrEqual(
-      1e-9 * Math.max(1, Math.abs(expected)),
-    );
-  } else if (typeof expected === "string" && ISO_TIMESTAMP.test(expected)) {
-    expect(Date.parse(String(actual)), `${path}: ${String(actual)} vs ${expected}`).toBe(
-      Date.parse(expected),
-    );
-  } else {
-    expect(actual, path).toEqual(expected);
-  }
-}
-
-const TIMESTAMP_KEYS = new Set(["created_at", "ordered_at", "returned_at", "last_order_at"]);
-const BIGINT_KEYS = new Set(["views", "orders_count", "_rows_count", "count"]);
-const JSON_KEYS = new Set(["profile", "attributes"]);
-
-/** Makes GraphQL and SQL values comparable: timestamps become epoch ms, BigInt numbers; JSON stays. */
-function norm(value: unknown, key = ""): unknown {
-  if (value === null || value === undefined) return null;
-  if (JSON_KEYS.has(key)) return value;
-  if (Array.isArray(value)) return value.map((v) => norm(v));
-  if (typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, norm(v, k)]));
-  }
-  if (TIMESTAMP_KEYS.has(key) && typeof value === "string") return Date.parse(value);
-  if (BIGINT_KEYS.has(key)) return Number(value);
-  return value;
 }
 
 function sortById(rows: Row[]): Row[] {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StorageSpec } from "@hugr/protocol";
 import { createStorageRegistry, StorageError, type StorageRegistry } from "../src/storages/index.js";
-import { startS3Server, type S3Server } from "./harness/s3.js";
+import { s3ServerSpec, startS3Server, type S3Server } from "./harness/s3.js";
 
 /**
  * The storage registry as the node uses it (ObjectStore), against a real S3 API: s3rver in process,
@@ -44,21 +44,7 @@ afterEach(async () => {
 });
 
 function spec(overrides: Partial<StorageSpec> = {}): StorageSpec {
-  return {
-    type: "s3",
-    name: "minio",
-    scope: BUCKET,
-    key: s3.accessKey,
-    secret: s3.secretKey,
-    region: "",
-    endpoint: s3.endpoint,
-    useSsl: false,
-    urlStyle: "path",
-    urlCompatibility: false,
-    kmsKeyId: "",
-    accountId: "",
-    ...overrides,
-  };
+  return s3ServerSpec(s3, { name: "minio", scope: BUCKET, ...overrides });
 }
 
 /** A registry on this test's cache folder, counting the requests it sends. */

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StorageSpec } from "@hugr/protocol";
+import { s3Spec } from "../../test/harness/s3-spec.js";
 import { StorageError } from "./errors.js";
 import {
   createS3Client,
@@ -18,21 +19,14 @@ const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const KEY = "AKIAIOSFODNN7EXAMPLE";
 
 function spec(overrides: Partial<StorageSpec> = {}): StorageSpec {
-  return {
-    type: "s3",
+  return s3Spec({
     name: "minio",
     scope: "b",
     key: KEY,
     secret: SECRET,
-    region: "",
     endpoint: "minio:9000",
-    useSsl: false,
-    urlStyle: "path",
-    urlCompatibility: false,
-    kmsKeyId: "",
-    accountId: "",
     ...overrides,
-  };
+  });
 }
 
 describe("endpointUrl", () => {

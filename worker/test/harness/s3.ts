@@ -15,6 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClient, AwsV4Signer } from "aws4fetch";
 import S3rver from "s3rver";
+import type { StorageSpec } from "@hugr/protocol";
+import { s3Spec } from "./s3-spec.js";
 
 export interface S3Server {
   /** Path-style endpoint, `http://127.0.0.1:<port>`. */
@@ -82,6 +84,14 @@ export async function startS3Server(): Promise<S3Server> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** A storage spec reaching `s3` with its account, path-style; `fields` name and scope it. */
+export function s3ServerSpec(
+  s3: Pick<S3Server, "endpoint" | "accessKey" | "secretKey">,
+  fields: Pick<StorageSpec, "name" | "scope"> & Partial<StorageSpec>,
+): StorageSpec {
+  return s3Spec({ key: s3.accessKey, secret: s3.secretKey, endpoint: s3.endpoint, ...fields });
 }
 
 const SIGV4 =

@@ -186,6 +186,12 @@ export async function createShopDatabase(pg: PostgresInstance, name = "shop"): P
   return url;
 }
 
+/** Creates login role `role` with `password`, owner of every shop table: the role a source's DSN logs in as. */
+export async function createShopOwner(db: postgres.Sql, role: string, password: string): Promise<void> {
+  await db.unsafe(`create role ${role} login password '${password}'`);
+  for (const table of SHOP_TABLES) await db.unsafe(`alter table ${table} owner to ${role}`);
+}
+
 /**
  * The hugr catalog of the shop database. It names one column differently (`customers.name` is the
  * column `full_name`), declares relations with `@field_references` and, for the composite key of
