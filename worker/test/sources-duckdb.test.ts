@@ -136,6 +136,52 @@ describe("views over Parquet and CSV files (in-memory DuckDB)", () => {
   });
 });
 
+describe("lists and JSON in a DuckDB view", () => {
+  const SHAPES_SQL =
+    "select * from (values (1, ['red', 'blue'], '{\"size\": 3, \"tags\": {\"a\": 1}}'::JSON, 'Alpha'), " +
+    "(2, ['blue'], '{\"size\": 5}'::JSON, 'beta'), (3, [], '{}'::JSON, 'Gamma'), (4, NULL, NULL, 'alpha2')) " +
+    "as t(id, colors, meta, label)";
+
+  beforeAll(async () => {
+    await truth.run(`create view shapes as ${SHAPES_SQL}`);
+    const catalog = `type shapes @view(name: "shapes", sql: "${SHAPES_SQL.replaceAll('"', '\\"')}") {
+      id: Int! @pk
+      colors: [String]
+      meta: JSON
+      label: String
+    }`;
+    await registerSource({
+      name: "shapes",
+      path: ":memory:",
+      catalogs: [{ name: "shapes", type: "text", path: catalog }],
+    });
+    await expectLoaded("shapes");
+  });
+
+  it("filters lists with contains, intersects and is_null, JSON with has, has_all, contains, and text with ilike and regex", async () => {
+    await expectQuery(
+      `{ a: shapes(filter: {colors: {contains: ["blue"]}}, order_by: [{field: "id"}]) { id colors }
+         b: shapes(filter: {colors: {intersects: ["red", "green"]}}) { id }
+         c: shapes(filter: {colors: {is_null: true}}) { id }
+         d: shapes(filter: {meta: {has: "size"}}, order_by: [{field: "id"}]) { id meta }
+         e: shapes(filter: {meta: {has_all: ["size", "tags"]}}) { id }
+         f: shapes(filter: {meta: {contains: {size: 5}}}) { id }
+         g: shapes(filter: {label: {ilike: "alpha%"}}, order_by: [{field: "id"}]) { id label }
+         h: shapes(filter: {label: {regex: "^[A-Z]"}}, order_by: [{field: "id"}]) { id } }`,
+      {
+        a: "select id, colors from shapes where list_has_all(colors, ['blue']) order by id",
+        b: "select id from shapes where list_has_any(colors, ['red', 'green'])",
+        c: "select id from shapes where colors is null",
+        d: "select id, meta from shapes where json_exists(meta, '$.size') order by id",
+        e: "select id from shapes where json_exists(meta, '$.size') and json_exists(meta, '$.tags')",
+        f: "select id from shapes where json_contains(meta, '{\"size\": 5}')",
+        g: "select id, label from shapes where label ilike 'alpha%' order by id",
+        h: "select id from shapes where regexp_matches(label, '^[A-Z]') order by id",
+      },
+    );
+  });
+});
+
 describe("a .duckdb file opened read-only", () => {
   let file: string;
 
