@@ -9,7 +9,6 @@ import {
 } from "../catalogs/index.js";
 import type { DataSourceLoader } from "../datasources/index.js";
 import type { ObjectStore } from "../storages/index.js";
-import { openDuckDbEngine } from "./duckdb/engine.js";
 import { rewriteObjectUrls } from "./duckdb/object-urls.js";
 import type { SourceEngine } from "./engine.js";
 import { openPostgresEngine } from "./postgres/engine.js";
@@ -78,12 +77,15 @@ export function createSourceLoader(options: SourceLoaderOptions): DataSourceLoad
   };
 }
 
-function openEngine(source: DataSource, settings: SourceSettings): Promise<SourceEngine> {
+async function openEngine(source: DataSource, settings: SourceSettings): Promise<SourceEngine> {
   switch (source.type) {
     case "postgres":
       return openPostgresEngine(source.path, { ...settings, applicationName: `hugr:${source.name}` });
-    case "duckdb":
+    case "duckdb": {
+      // DuckDB's engine is a native library of some 30 MB: a node that serves no DuckDB source never loads it.
+      const { openDuckDbEngine } = await import("./duckdb/engine.js");
       return openDuckDbEngine(source.path, { readOnly: true });
+    }
     default:
       throw new Error(
         `type '${source.type}' cannot be loaded by this node (supported: ${LOADABLE_TYPES.join(", ")})`,
