@@ -11,7 +11,7 @@ import type { DataSourceLoader } from "../datasources/index.js";
 import type { ObjectStore } from "../storages/index.js";
 import { rewriteObjectUrls } from "./duckdb/object-urls.js";
 import type { SourceEngine } from "./engine.js";
-import { openPostgresEngine } from "./postgres/engine.js";
+import { openPostgresEngine } from "./postgres/index.js";
 import type { SourceRegistry } from "./registry.js";
 import { buildSourceSchema } from "./schema/build.js";
 import { sharedTypes } from "./schema/shared.js";
@@ -34,7 +34,7 @@ export interface SourceLoaderOptions {
 }
 
 /** The data source types this node can load. */
-export const LOADABLE_TYPES = ["postgres", "duckdb"] as const;
+const LOADABLE_TYPES = ["postgres", "duckdb"] as const;
 
 /**
  * Loads a data source for real: opens its database, reads and parses its catalogs (or introspects

@@ -122,7 +122,7 @@ export function createSourceRegistry(core: GraphQLSchema, logger: Logger): Sourc
  * name two sources use (graphql-js refuses those), makes the composition fail with a message naming
  * both, so a load error never leaves the node with a half-composed schema.
  */
-export function composeSchema(core: GraphQLSchema, sources: readonly ServedSource[]): GraphQLSchema {
+function composeSchema(core: GraphQLSchema, sources: readonly ServedSource[]): GraphQLSchema {
   if (sources.length === 0) return core;
   const config = core.toConfig();
   const query = core.getQueryType();
