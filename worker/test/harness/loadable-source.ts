@@ -15,10 +15,11 @@ const EVENTS_CATALOG = `type events @view(name: "events", sql: "select 1 as id, 
 
 /**
  * Why loading hugr's reference example fails where no host is called `postgres`: the reason names the
- * host, never the DSN or its password. (The lookup fails with ENOTFOUND, or EAI_AGAIN without a resolver.)
+ * host, never the DSN or its password. The lookup fails with ENOTFOUND, or EAI_AGAIN without a
+ * resolver; a resolver that never answers makes it a connect timeout, which may not name the host.
  */
 export const REFERENCE_LOAD_FAILURE =
-  /cannot connect to the data source: (host not found|host name lookup failed) \(postgres\)/;
+  /cannot connect to the data source: (?:(?:host not found|host name lookup failed) \(postgres\)|connection timed out(?: \([^)]*\))?)/;
 
 export interface LoadableSource {
   /** The `data` of hugr's `insert_data_sources` (the reference's ADD_DATA_SOURCE variables' shape). */
