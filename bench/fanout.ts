@@ -24,7 +24,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -41,12 +41,25 @@ import { freePort } from "../worker/test/harness/net.js";
 import { findPostgresBinDir, startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
 import { ADD_DATA_SOURCE } from "../worker/test/reference-queries.js";
 import {
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  HOST,
+  STOP_GRACE_MS,
+  WORKER_MAIN,
+  cpuMsOf,
   createProgress,
   describeMachine as describeBaseMachine,
+  exitOnSignals,
+  formatTable,
+  graphqlOk,
+  machineSummary,
+  postgresPids,
+  procStat,
+  stopChild,
+  teardownOnce,
   type Machine as BaseMachine,
 } from "./lib.js";
 
-const HOST = "127.0.0.1";
 const SECRET = "bench-fanout-cluster-secret";
 const DATA_SOURCE = "bench";
 /** The storage REGISTER_STORAGE (the reference page's document) registers. */
@@ -69,9 +82,10 @@ const CLUSTER_TIMEOUT = "2s";
 const POLL_MS = 10;
 const READY_TIMEOUT_MS = 60_000;
 const DETECT_TIMEOUT_MS = 30_000;
-/** Time a child gets to exit after SIGTERM before it is killed. */
-const STOP_GRACE_MS = 5_000;
-/** The same after Ctrl-C: the terminal signalled the children too, and the management node may be gone. */
+/**
+ * After Ctrl-C, the time a child gets to exit after SIGTERM before it is killed (STOP_GRACE_MS otherwise):
+ * the terminal signalled the children too, and the management node may be gone.
+ */
 const INTERRUPT_GRACE_MS = 1_000;
 /** Workers started at once while the cluster grows (2 cores: more only queue up). */
 const START_BATCH = 5;
@@ -80,14 +94,9 @@ const TARGET_FANOUT_NODES = 10;
 const TARGET_FANOUT_RATIO = 2;
 const TARGET_JOIN_MS = 2_000;
 const TARGET_DETECT_MS = CHECK_MS + TIMEOUT_MS;
-const EXIT_FAILURE = 2;
-const EXIT_INTERRUPTED = 130;
 
 const MANAGEMENT_MAIN = fileURLToPath(new URL("../operator/dist/main.js", import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL("../worker/dist/main.js", import.meta.url));
 const WORKER_SERVER = fileURLToPath(new URL("../worker/dist/server.js", import.meta.url));
-
-const REQUEST_HEADERS = { "content-type": "application/json", accept: "application/json" };
 
 /** Command-line settings. */
 interface Settings {
@@ -332,13 +341,7 @@ async function stopProc(
   signal: NodeJS.Signals = "SIGTERM",
   graceMs = STOP_GRACE_MS,
 ): Promise<void> {
-  if (!exited(proc)) {
-    const gone = once(proc.child, "exit");
-    proc.child.kill(signal);
-    const timer = setTimeout(() => proc.child.kill("SIGKILL"), graceMs);
-    await gone;
-    clearTimeout(timer);
-  }
+  await stopChild(proc.child, signal, graceMs);
   resources.workers.delete(proc);
 }
 
@@ -379,20 +382,6 @@ async function spawnWorker(ctx: WorkerContext, name: string): Promise<Proc> {
 }
 
 // ---- HTTP helpers ---------------------------------------------------------------------------
-
-/** POSTs one GraphQL request; throws unless it is HTTP 200 with data and no errors. */
-async function graphqlOk<T>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: REQUEST_HEADERS,
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  const body = JSON.parse(text) as { data?: T; errors?: unknown[] };
-  if (response.status !== 200 || body.errors || !body.data)
-    throw new Error(`${url}/graphql answered ${response.status}: ${text.slice(0, 500)}`);
-  return body.data;
-}
 
 interface LoadAnswer {
   function: { core: { cluster: { load_data_source: { success: boolean; message: string } } } };
@@ -510,49 +499,6 @@ async function measureFanout(
 
 // ---- CPU accounting (Linux /proc) -----------------------------------------------------------
 
-const CLOCK_TICKS_PER_S = clockTicks();
-
-function clockTicks(): number {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** Fields of /proc/PID/stat after the command name: [state, ppid, ..., utime (11), stime (12)]. */
-function procStat(pid: number): string[] | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return text.slice(text.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
-/** User + system CPU ms a process has used so far (0 when it is gone). */
-function cpuMsOf(pid: number | undefined): number {
-  const fields = pid === undefined ? undefined : procStat(pid);
-  if (!fields) return 0;
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-}
-
-/** The postmaster and its children (backends, background processes) of the harness's server. */
-function postgresPids(): number[] {
-  const dataDir = resources.postgres?.dataDir;
-  if (!dataDir) return [];
-  try {
-    const postmaster = Number(readFileSync(join(dataDir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-    const children = readdirSync("/proc")
-      .filter((entry) => /^\d+$/.test(entry))
-      .map(Number)
-      .filter((pid) => procStat(pid)?.[1] === String(postmaster));
-    return [postmaster, ...children];
-  } catch {
-    return [];
-  }
-}
-
 interface CpuSnapshot {
   workers: number;
   management: number;
@@ -565,7 +511,7 @@ function cpuSnapshot(workers: readonly Proc[]): CpuSnapshot {
   return {
     workers: workers.reduce((sum, w) => sum + cpuMsOf(w.child.pid), 0),
     management: cpuMsOf(resources.management?.child.pid),
-    postgres: postgresPids().reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+    postgres: postgresPids(resources.postgres).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
     bench: (usage.user + usage.system) / 1000,
   };
 }
@@ -786,19 +732,12 @@ function rssMb(pid: number | undefined): number | undefined {
   }
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [format(header), ...rows.map(format)].join("\n");
-}
-
 const verdict = (met: boolean): string => (met ? "met" : "MISSED");
 
 function printFanout(rows: FanoutRow[]): void {
   console.log("\nFan-out: load_data_source, latency in ms (client-side)");
   console.log(
-    table(
+    formatTable(
       [
         "nodes",
         "GraphQL p50",
@@ -833,7 +772,7 @@ function printCpu(rows: FanoutRow[], cores: number): void {
     `\nWhere the fan-out time goes: CPU ms per direct load_data_source (all processes, ${cores} cores)`,
   );
   console.log(
-    table(
+    formatTable(
       [
         "nodes",
         "workers",
@@ -868,7 +807,7 @@ function printJoin(join: JoinResult): void {
   const row = (label: string, s: Stats | undefined): string[] =>
     s ? [label, ms(s.p50), ms(s.p95), ms(s.max)] : [label, "-", "-", "-"];
   console.log(
-    table(
+    formatTable(
       ["milestone", "p50", "p95", "max"],
       [
         row("log: work node listening", join.listening),
@@ -893,7 +832,7 @@ function printDetection(d: DetectResult): void {
   );
   const row = (label: string, s: Stats): string[] => [label, String(s.n), ms(s.p50), ms(s.p95), ms(s.max)];
   console.log(
-    table(
+    formatTable(
       ["failure", "runs", "p50", "p95", "max"],
       [row("kill -9 (connection refused)", d.killed), row("SIGSTOP (hung: times out)", d.hung)],
     ),
@@ -941,36 +880,29 @@ function printVerdicts(v: Verdicts, rows: FanoutRow[], join: JoinResult, detect:
 
 // ---- lifecycle ------------------------------------------------------------------------------
 
-let cleanupPromise: Promise<void> | undefined;
-
 /**
  * Stops every work node (SIGTERM: they deregister), then the management node, then PostgreSQL; after
  * Ctrl-C with a shorter grace before SIGKILL. Safe to call more than once.
  */
-function cleanup(graceMs = STOP_GRACE_MS): Promise<void> {
-  cleanupPromise ??= (async () => {
-    for (const worker of resources.workers) worker.child.kill("SIGCONT"); // a stopped victim
-    await Promise.all([...resources.workers].map((w) => stopProc(w, "SIGTERM", graceMs)));
-    if (resources.management) await stopProc(resources.management, "SIGTERM", graceMs);
-    resources.management = undefined;
-    await resources.postgres?.stop();
-    resources.postgres = undefined;
-  })();
-  return cleanupPromise;
-}
+const cleanup = teardownOnce(async (graceMs) => {
+  for (const worker of resources.workers) worker.child.kill("SIGCONT"); // a stopped victim
+  await Promise.all([...resources.workers].map((w) => stopProc(w, "SIGTERM", graceMs)));
+  if (resources.management) await stopProc(resources.management, "SIGTERM", graceMs);
+  resources.management = undefined;
+  await resources.postgres?.stop();
+  resources.postgres = undefined;
+});
 
 function installSignalHandlers(): void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (cleanupPromise) process.exit(EXIT_INTERRUPTED);
-    log(`${signal}: stopping work nodes, the management node and PostgreSQL`);
-    progress.interrupt();
-    void cleanup(INTERRUPT_GRACE_MS).finally(() => process.exit(EXIT_INTERRUPTED));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.once("exit", () => {
-    for (const worker of resources.workers) worker.child.kill("SIGKILL");
-    resources.management?.child.kill("SIGKILL");
+  exitOnSignals({
+    progress,
+    stopping: "work nodes, the management node and PostgreSQL",
+    cleanup,
+    graceMs: INTERRUPT_GRACE_MS,
+    killOnExit: () => {
+      for (const worker of resources.workers) worker.child.kill("SIGKILL");
+      resources.management?.child.kill("SIGKILL");
+    },
   });
 }
 
@@ -1045,10 +977,7 @@ async function main(settings: Settings): Promise<number> {
     log(`every program runs with --cpu-prof, profiles in ${settings.profileDir}: the numbers are slower`);
   }
   const machine = describeMachine();
-  log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, ` +
-      `Node ${machine.node}, ${machine.postgres}`,
-  );
+  log(`machine: ${machineSummary(machine)}, ${machine.postgres}`);
   log(
     `settings: sizes ${settings.sizes.join(",")}, ${settings.iterations} iterations (+${settings.warmup} warm-up), ` +
       `${settings.joins} joins, ${settings.failures} kills, loopback`,
@@ -1099,10 +1028,7 @@ async function main(settings: Settings): Promise<number> {
   );
   const v = verdicts(fanout, join, detect);
   printVerdicts(v, fanout, join, detect);
-  console.log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ` +
-      `${machine.postgres}`,
-  );
+  console.log(`machine: ${machineSummary(machine)}, ${machine.postgres}`);
   console.log(
     JSON.stringify({
       machine,

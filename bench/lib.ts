@@ -1,5 +1,35 @@
-/** What the benchmark scripts share: progress lines and the description of the machine. */
+/**
+ * What the benchmark scripts share: progress lines, the description of the machine, tables, teardown on
+ * exit and Ctrl-C, child processes, GraphQL over HTTP, CPU accounting from Linux /proc, and (for the load
+ * benchmarks bench/worker.ts and bench/query.ts) their command line, autocannon and its result.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { freePort } from "../worker/test/harness/net.js";
+import { startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
+
+/** The address every server under test listens on. */
+export const HOST = "127.0.0.1";
+/** Exit code of a load benchmark when a request failed. */
+export const EXIT_REQUEST_ERRORS = 1;
+/** Exit code when something fails (bad arguments, a process that does not start, ...). */
+export const EXIT_FAILURE = 2;
+/** Exit code after Ctrl-C or SIGTERM. */
+export const EXIT_INTERRUPTED = 130;
+/** Time a child gets to exit after SIGTERM before it is killed. */
+export const STOP_GRACE_MS = 5_000;
+/** The built work node. */
+export const WORKER_MAIN = fileURLToPath(new URL("../worker/dist/main.js", import.meta.url));
+/** Headers of a JSON request that wants a JSON answer. */
+export const JSON_HEADERS = { "content-type": "application/json", accept: "application/json" };
+
+// ---- progress and the machine -----------------------------------------------------------------
 
 export interface Progress {
   /** Prints a progress line stamped with the seconds since start (silent once interrupted). */
@@ -47,4 +77,564 @@ export function describeMachine(): Machine {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
   };
+}
+
+/** `machine` on one line: "CPU, N cores, N GiB, OS, Node vX". */
+export function machineSummary(machine: Machine): string {
+  return `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`;
+}
+
+/** A text table: the first column left-aligned, the others right-aligned, two spaces apart. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [format(header), ...rows.map(format)].join("\n");
+}
+
+// ---- teardown ---------------------------------------------------------------------------------
+
+/**
+ * A benchmark's teardown, run at most once: later calls return the first call's promise. `graceMs` is
+ * how long a child gets between SIGTERM and SIGKILL ({@link STOP_GRACE_MS} when omitted).
+ */
+export interface Teardown {
+  (graceMs?: number): Promise<void>;
+  /** True once the teardown has been called. */
+  readonly started: boolean;
+}
+
+export function teardownOnce(stop: (graceMs: number) => Promise<void>): Teardown {
+  let running: Promise<void> | undefined;
+  const teardown = (graceMs = STOP_GRACE_MS): Promise<void> => (running ??= stop(graceMs));
+  return Object.defineProperty(teardown, "started", { get: () => running !== undefined }) as Teardown;
+}
+
+/**
+ * Ctrl-C / SIGTERM: logs "SIGNAL: stopping `stopping`", silences progress, runs `cleanup` (with
+ * `graceMs`, when given), then exits with {@link EXIT_INTERRUPTED}. A signal once the teardown has started
+ * exits at once (the harnesses still stop PostgreSQL and the like). On exit, `killOnExit` runs: it should
+ * SIGKILL the child processes still there.
+ */
+export function exitOnSignals(options: {
+  progress: Progress;
+  stopping: string;
+  cleanup: Teardown;
+  graceMs?: number;
+  killOnExit: () => void;
+}): void {
+  const { progress, cleanup } = options;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (cleanup.started) process.exit(EXIT_INTERRUPTED);
+    progress.log(`${signal}: stopping ${options.stopping}`);
+    progress.interrupt();
+    void cleanup(options.graceMs).finally(() => process.exit(EXIT_INTERRUPTED));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.once("exit", options.killOnExit);
+}
+
+/** Sends `signal` to a running child, then SIGKILL after `graceMs`; resolves once it has exited. */
+export async function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+  graceMs = STOP_GRACE_MS,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---- GraphQL over HTTP ------------------------------------------------------------------------
+
+/** POSTs `body` as JSON to `${url}/graphql`. */
+export function postGraphQL(url: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/graphql`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
+}
+
+/** POSTs one GraphQL request; throws unless it is HTTP 200 with data and no errors. Returns `data`. */
+export async function graphqlOk<T = unknown>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
+  const response = await postGraphQL(url, { query, variables });
+  const text = await response.text();
+  const body = JSON.parse(text) as { data?: T; errors?: unknown[] };
+  if (response.status !== 200 || body.errors || !body.data) {
+    throw new Error(`${url}/graphql answered ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return body.data;
+}
+
+// ---- CPU accounting (Linux /proc) -------------------------------------------------------------
+
+/** The 1-minute load average (Linux /proc/loadavg): shows another workload sharing the machine. */
+export function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
+/** Clock ticks per second, the unit of /proc's CPU times. */
+const CLOCK_TICKS_PER_S = clockTicks();
+
+function clockTicks(): number {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** Fields of /proc/PID/stat after the command name: [state, ppid, ..., utime (11), stime (12)]. */
+export function procStat(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU ms a process has used so far (0 when it is gone). */
+export function cpuMsOf(pid: number | undefined): number {
+  const fields = pid === undefined ? undefined : procStat(pid);
+  if (!fields) return 0;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** The postmaster and its children (backends, background processes) of a test harness PostgreSQL. */
+export function postgresPids(postgres: PostgresInstance | undefined): number[] {
+  const dataDir = postgres?.dataDir;
+  if (!dataDir) return [];
+  try {
+    const postmaster = Number(readFileSync(join(dataDir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter((pid) => procStat(pid)?.[1] === String(postmaster));
+    return [postmaster, ...children];
+  } catch {
+    return [];
+  }
+}
+
+/** Busy CPU ms of the whole machine since boot, summed over its cores (0 when /proc/stat is missing). */
+export function machineBusyMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8")
+      .split("\n")[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+// ---- load benchmarks: command line ------------------------------------------------------------
+
+const DEFAULT_DURATION_S = 10;
+const QUICK_DURATION_S = 2;
+const DEFAULT_CONNECTIONS = 32;
+
+/** Command-line settings of a load benchmark. */
+export interface LoadSettings {
+  durationS: number;
+  connections: number;
+  /** When set, the worker runs with --cpu-prof and writes its profile here on exit. */
+  profileDir: string | undefined;
+}
+
+/**
+ * Parses a load benchmark's command line (--duration, --connections, --quick, --profile-dir, --help;
+ * `--help` prints the usage of `command` and exits). `--CHILDMODE PORT` is the script's internal child
+ * mode (see {@link spawnChildMode}): `childPort` is set when it is given.
+ */
+export function parseLoadCommandLine(
+  command: string,
+  childMode: string,
+): { settings: LoadSettings; childPort: number | undefined } {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: "string" },
+      connections: { type: "string" },
+      quick: { type: "boolean", default: false },
+      "profile-dir": { type: "string" },
+      [childMode]: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  if (values["help"]) {
+    const usage = `usage: ${command} `;
+    console.log(
+      `${usage}[--duration SECONDS (default ${DEFAULT_DURATION_S})] [--connections N (default ${DEFAULT_CONNECTIONS})]\n` +
+        `${" ".repeat(usage.length)}[--quick (${QUICK_DURATION_S} s per measurement)] [--profile-dir DIR (worker --cpu-prof)]`,
+    );
+    process.exit(0);
+  }
+  const defaultDuration = values["quick"] ? QUICK_DURATION_S : DEFAULT_DURATION_S;
+  const childPort = text(childMode);
+  return {
+    settings: {
+      durationS: positiveNumber("--duration", text("duration"), defaultDuration),
+      connections: Math.round(positiveNumber("--connections", text("connections"), DEFAULT_CONNECTIONS)),
+      profileDir: text("profile-dir"),
+    },
+    childPort: childPort === undefined ? undefined : Number(childPort),
+  };
+}
+
+/** `text` as a positive number, `fallback` when absent; exits with a message when invalid. */
+function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (Number.isFinite(value) && value > 0) return value;
+  console.error(`${flag} must be a positive number, got ${JSON.stringify(text)}`);
+  process.exit(EXIT_FAILURE);
+}
+
+// ---- load benchmarks: processes and teardown --------------------------------------------------
+
+/** The subset of autocannon's histogram summary the benchmarks read (latency in ms). */
+interface Histogram {
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+}
+
+/** The subset of autocannon's result object the benchmarks read. */
+export interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+}
+
+/** The autocannon options the benchmarks pass. */
+interface AutocannonOptions {
+  url: string;
+  method: "POST";
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+  duration: number;
+  timeout: number;
+  verifyBody: (body: string) => boolean;
+}
+
+interface AutocannonInstance {
+  stop(): void;
+}
+
+type Autocannon = (
+  options: AutocannonOptions,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+
+let autocannon: Autocannon | undefined;
+
+/** autocannon ships CommonJS without type declarations: loaded through require (once, when first used). */
+function loadAutocannon(): Autocannon {
+  autocannon ??= createRequire(import.meta.url)("autocannon") as Autocannon;
+  return autocannon;
+}
+
+/** Per-request timeout of the load generator. */
+const REQUEST_TIMEOUT_S = 10;
+const READY_TIMEOUT_MS = 60_000;
+const POLL_INTERVAL_MS = 100;
+
+/** What a load benchmark starts and has to tear down on exit. */
+export interface LoadBench {
+  readonly progress: Progress;
+  /** Child processes still running: {@link spawnNode} adds them, their exit removes them. */
+  readonly children: Set<ChildProcess>;
+  postgres: PostgresInstance | undefined;
+  /** The load test running, if any. */
+  load: AutocannonInstance | undefined;
+  /** Stops the load, every child process and PostgreSQL (in that order). Safe to call more than once. */
+  readonly cleanup: Teardown;
+}
+
+/** A load benchmark whose progress lines start with `prefix`, with nothing started yet. */
+export function createLoadBench(prefix: string): LoadBench {
+  const bench: LoadBench = {
+    progress: createProgress(prefix),
+    children: new Set(),
+    postgres: undefined,
+    load: undefined,
+    cleanup: teardownOnce(async (graceMs) => {
+      bench.load?.stop();
+      await Promise.all([...bench.children].map((child) => stopChild(child, "SIGTERM", graceMs)));
+      await bench.postgres?.stop();
+      bench.postgres = undefined;
+    }),
+  };
+  return bench;
+}
+
+/**
+ * Runs a load benchmark's `main` with the Ctrl-C handlers installed and sets the exit code to what it
+ * returns; on an error, prints it, tears down and exits with {@link EXIT_FAILURE}.
+ */
+export async function runLoadBenchmark(bench: LoadBench, main: () => Promise<number>): Promise<void> {
+  exitOnSignals({
+    progress: bench.progress,
+    stopping: "servers and PostgreSQL",
+    cleanup: bench.cleanup,
+    killOnExit: () => {
+      for (const child of bench.children) child.kill("SIGKILL");
+    },
+  });
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    await bench.cleanup();
+    process.exitCode = EXIT_FAILURE;
+  }
+}
+
+/** Logs the machine and the settings a load benchmark runs with; returns the machine. */
+export function logMachineAndSettings(bench: LoadBench, settings: LoadSettings): Machine {
+  const machine = describeMachine();
+  bench.progress.log(`machine: ${machineSummary(machine)}`);
+  bench.progress.log(
+    `settings: ${settings.durationS} s per measurement, ${settings.connections} connections, loopback`,
+  );
+  return machine;
+}
+
+/** Starts the test harness's PostgreSQL (stopped with `bench`), logging how long it took. */
+export async function startBenchPostgres(bench: LoadBench): Promise<PostgresInstance> {
+  const { log, since } = bench.progress;
+  const start = performance.now();
+  log("starting PostgreSQL (test harness)");
+  const postgres = await startPostgres();
+  bench.postgres = postgres;
+  log(`PostgreSQL ready in ${since(start)} on port ${postgres.port}`);
+  return postgres;
+}
+
+/** Spawns `node ...args` with a minimal environment plus `env`; its output goes to stderr, prefixed. */
+export function spawnNode(
+  bench: LoadBench,
+  label: string,
+  args: string[],
+  env: Record<string, string>,
+): ChildProcess {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  bench.children.add(child);
+  child.once("exit", () => bench.children.delete(child));
+  const forward = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split("\n")) if (line) process.stderr.write(`[${label}] ${line}\n`);
+  };
+  child.stdout?.on("data", forward);
+  child.stderr?.on("data", forward);
+  return child;
+}
+
+/** Polls `probe` until it resolves true; throws if `child` exits first or the timeout passes. */
+export async function waitUntil(
+  what: string,
+  child: ChildProcess,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what}: the server process exited with ${child.exitCode}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  throw new Error(`${what} was not ready within ${READY_TIMEOUT_MS} ms`);
+}
+
+/**
+ * Starts the built work node on a free port over `coreDbUrl` and waits for GET /ready 200. With
+ * `profileDir`, it runs with --cpu-prof and writes its profile there on exit.
+ */
+export async function startWorkerProcess(
+  bench: LoadBench,
+  coreDbUrl: string,
+  profileDir: string | undefined,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawnNode(bench, "worker", [...nodeArgs, WORKER_MAIN], {
+    BIND: `${HOST}:${port}`,
+    CORE_DB_PATH: coreDbUrl,
+    LOG_LEVEL: "warn",
+  });
+  const url = `http://${HOST}:${port}`;
+  await waitUntil(`${url}/ready`, child, async () => (await fetch(`${url}/ready`)).ok);
+  return { url, child };
+}
+
+/**
+ * Spawns the benchmark script `file` again in its child mode, `--CHILDMODE PORT` on a free port, with
+ * `env` (plus PATH); it inherits the loader this process runs under (tsx). Does not wait for it.
+ */
+export async function spawnChildMode(
+  bench: LoadBench,
+  label: string,
+  file: string,
+  childMode: string,
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawnNode(bench, label, [...process.execArgv, file, `--${childMode}`, String(port)], env);
+  return { url: `http://${HOST}:${port}`, child };
+}
+
+// ---- load benchmarks: load and results --------------------------------------------------------
+
+/** A server under load: its name in the output, its base URL and the GraphQL query it is sent. */
+export interface LoadTarget {
+  name: string;
+  url: string;
+  query: string;
+}
+
+/** True for a response body without errors (counted by autocannon as a mismatch otherwise). */
+function hasNoErrors(body: string): boolean {
+  return !body.includes('"errors"');
+}
+
+/** Runs autocannon against `target` (POST /graphql) for `durationS` seconds; `bench` can stop it. */
+export function runLoad(
+  bench: LoadBench,
+  target: LoadTarget,
+  durationS: number,
+  connections: number,
+): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    bench.load = loadAutocannon()(
+      {
+        url: `${target.url}/graphql`,
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ query: target.query }),
+        connections,
+        duration: durationS,
+        timeout: REQUEST_TIMEOUT_S,
+        verifyBody: hasNoErrors,
+      },
+      (error, result) => {
+        bench.load = undefined;
+        if (error) reject(error);
+        else resolve(result);
+      },
+    );
+  });
+}
+
+/**
+ * Warms `target` up for `warmupS` seconds, then logs the start of the measurement that follows (for
+ * `settings.durationS`, by the caller).
+ */
+export async function warmUp(
+  bench: LoadBench,
+  target: LoadTarget,
+  settings: LoadSettings,
+  warmupS: number,
+): Promise<void> {
+  const { log } = bench.progress;
+  log(`${target.name}: warm-up ${warmupS} s, ${settings.connections} connections`);
+  await runLoad(bench, target, warmupS, settings.connections);
+  log(`${target.name}: measuring ${settings.durationS} s, ${settings.connections} connections`);
+}
+
+/** The numbers a load benchmark reports from one measured run. */
+export interface LoadNumbers {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  requests: number;
+  durationS: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  badBodies: number;
+}
+
+/**
+ * The numbers of an autocannon result. Throughput is responses / run time: autocannon's own
+ * `requests.average` is a mean of 1-s samples and, with 10 or 11 samples (the last one partial) for a
+ * 10 s run, is off by up to 10 %.
+ */
+export function loadNumbers(result: AutocannonResult): LoadNumbers {
+  return {
+    requestsPerSecond: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    requests: result.requests.total,
+    durationS: result.duration,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    badBodies: result.mismatches,
+  };
+}
+
+/** Failed requests of any kind in `m`. */
+export function failures(m: LoadNumbers): number {
+  return m.errors + m.non2xx + m.badBodies;
+}
+
+/** The exit code for `failed` failed requests, saying so on stderr when there are any. */
+export function requestErrorsExitCode(failed: number): number {
+  if (failed > 0) console.error(`${failed} request(s) failed: exiting with ${EXIT_REQUEST_ERRORS}`);
+  return failed > 0 ? EXIT_REQUEST_ERRORS : 0;
+}
+
+/** The first columns of a load benchmark's results table... */
+export const LOAD_TABLE_HEADER = [
+  "server",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "max ms",
+  "requests",
+  "errors",
+  "non-2xx",
+  "bad body",
+];
+
+/** ...and their cells for the measured run `m` of a server. */
+export function loadTableCells(m: { name: string } & LoadNumbers): string[] {
+  return [
+    m.name,
+    m.requestsPerSecond.toFixed(0),
+    m.p50Ms.toFixed(1),
+    m.p99Ms.toFixed(1),
+    m.maxMs.toFixed(1),
+    String(m.requests),
+    String(m.errors),
+    String(m.non2xx),
+    String(m.badBodies),
+  ];
 }

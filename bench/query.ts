@@ -20,40 +20,50 @@
  * differ. Exits non-zero if any request failed (connection error, timeout, non-2xx, or a body with an
  * `errors` entry), not when the target is missed.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isDeepStrictEqual, parseArgs } from "node:util";
+import { isDeepStrictEqual } from "node:util";
 import postgres from "postgres";
-import { freePort } from "../worker/test/harness/net.js";
-import { startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
 import { SHOP_CATALOG, createShopDatabase } from "../worker/test/harness/shop-db.js";
-import { createProgress, describeMachine } from "./lib.js";
+import {
+  HOST,
+  createLoadBench,
+  cpuMsOf,
+  describeMachine,
+  failures,
+  formatTable,
+  graphqlOk,
+  loadAverage,
+  loadNumbers,
+  loadTableCells,
+  logMachineAndSettings,
+  machineBusyMs,
+  parseLoadCommandLine,
+  postGraphQL,
+  postgresPids,
+  procStat,
+  requestErrorsExitCode,
+  runLoad,
+  runLoadBenchmark,
+  spawnChildMode,
+  startBenchPostgres,
+  startWorkerProcess,
+  waitUntil,
+  warmUp,
+  LOAD_TABLE_HEADER,
+  type LoadNumbers,
+  type LoadSettings,
+  type LoadTarget,
+} from "./lib.js";
 
-const HOST = "127.0.0.1";
-const DEFAULT_DURATION_S = 10;
-const QUICK_DURATION_S = 2;
-const DEFAULT_CONNECTIONS = 32;
 const WARMUP_S = 2;
-/** Per-request timeout of the load generator. */
-const REQUEST_TIMEOUT_S = 10;
-const READY_TIMEOUT_MS = 60_000;
-const POLL_INTERVAL_MS = 100;
-/** Time a child gets to exit after SIGTERM before it is killed. */
-const STOP_GRACE_MS = 5_000;
 /** The worker's default DATA_SOURCE_MAX_CONNECTIONS: the baseline's pool gets the same size. */
 const POOL_SIZE = 10;
 /** GraphQL throughput at least half of the hand-written SQL service's. */
 const TARGET_THROUGHPUT_RATIO = 0.5;
-const EXIT_REQUEST_ERRORS = 1;
-const EXIT_FAILURE = 2;
-const EXIT_INTERRUPTED = 130;
 
-const WORKER_MAIN = fileURLToPath(new URL("../worker/dist/main.js", import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** The environment variable passing the shop database URL to the `--serve-sql` child. */
 const BASELINE_DSN_ENV = "BENCH_QUERY_DSN";
@@ -87,83 +97,18 @@ const INSERT_SOURCE = `mutation($data: data_sources_mut_input_data!) {
   core { insert_data_sources(data: $data) { name } }
 }`;
 const LOAD_SOURCE = `mutation { function { core { load_data_source(name: "${SOURCE}") { success message } } } }`;
-const REQUEST_HEADERS = { "content-type": "application/json", accept: "application/json" };
-
-/** The subset of autocannon's histogram summary this script reads (latency in ms). */
-interface Histogram {
-  p50: number;
-  p99: number;
-  max: number;
-  total: number;
-}
-
-/** The subset of autocannon's result object this script reads. */
-interface AutocannonResult {
-  requests: Histogram;
-  latency: Histogram;
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  mismatches: number;
-}
-
-/** The autocannon options this script passes. */
-interface AutocannonOptions {
-  url: string;
-  method: "POST";
-  headers: Record<string, string>;
-  body: string;
-  connections: number;
-  duration: number;
-  timeout: number;
-  verifyBody: (body: string) => boolean;
-}
-
-interface AutocannonInstance {
-  stop(): void;
-}
-
-type Autocannon = (
-  options: AutocannonOptions,
-  done: (error: Error | null, result: AutocannonResult) => void,
-) => AutocannonInstance;
-
-/** autocannon ships CommonJS without type declarations; load it through require and type what is used. */
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
-
-/** Command-line settings. */
-interface Settings {
-  durationS: number;
-  connections: number;
-  /** When set, the worker runs with --cpu-prof and writes its profile here on exit. */
-  profileDir: string | undefined;
-}
 
 /** A server under test, running as a child process. */
-interface Target {
+interface Target extends LoadTarget {
   name: "sql" | "graphql";
-  /** Base URL, e.g. http://127.0.0.1:PORT */
-  url: string;
   child: ChildProcess;
 }
 
 /** One measured run against one target. */
-interface Measurement {
-  name: Target["name"];
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  requests: number;
-  durationS: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  badBodies: number;
-  /** CPU ms per response over the measured run (Linux /proc; undefined elsewhere). */
-  cpuPerRequest: CpuPerRequest | undefined;
-}
+type Measurement = { name: Target["name"] } & LoadNumbers & {
+    /** CPU ms per response over the measured run (Linux /proc; undefined elsewhere). */
+    cpuPerRequest: CpuPerRequest | undefined;
+  };
 
 /** CPU ms per response, by process: the server under test, PostgreSQL, the load generator. */
 interface CpuPerRequest {
@@ -176,53 +121,8 @@ interface CpuPerRequest {
   othersBusy: number;
 }
 
-/** What has to be torn down on exit: child processes, the PostgreSQL instance, a running load test. */
-const resources = {
-  children: new Set<ChildProcess>(),
-  postgres: undefined as PostgresInstance | undefined,
-  load: undefined as AutocannonInstance | undefined,
-};
-const progress = createProgress("bench-query");
-const { log, since } = progress;
-
-/** Parses the command line; `--serve-sql PORT` is the internal mode of the baseline child. */
-function parseCommandLine(): { settings: Settings; serveSqlPort: number | undefined } {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: "string" },
-      connections: { type: "string" },
-      quick: { type: "boolean", default: false },
-      "profile-dir": { type: "string" },
-      "serve-sql": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    console.log(
-      "usage: npx tsx bench/query.ts [--duration SECONDS (default 10)] [--connections N (default 32)]\n" +
-        "                              [--quick (2 s per measurement)] [--profile-dir DIR (worker --cpu-prof)]",
-    );
-    process.exit(0);
-  }
-  const defaultDuration = values.quick ? QUICK_DURATION_S : DEFAULT_DURATION_S;
-  return {
-    settings: {
-      durationS: positiveNumber("--duration", values.duration, defaultDuration),
-      connections: Math.round(positiveNumber("--connections", values.connections, DEFAULT_CONNECTIONS)),
-      profileDir: values["profile-dir"],
-    },
-    serveSqlPort: values["serve-sql"] === undefined ? undefined : Number(values["serve-sql"]),
-  };
-}
-
-/** `text` as a positive number, `fallback` when absent; exits with a message when invalid. */
-function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (Number.isFinite(value) && value > 0) return value;
-  console.error(`${flag} must be a positive number, got ${JSON.stringify(text)}`);
-  process.exit(EXIT_FAILURE);
-}
+const bench = createLoadBench("bench-query");
+const { log, since } = bench.progress;
 
 /**
  * Child mode: the baseline. Every POST (its body read and parsed, then ignored) is answered with
@@ -257,73 +157,19 @@ async function serveSql(port: number): Promise<void> {
   await once(server, "listening");
 }
 
-/** Spawns `node ...args` with a minimal environment plus `env`; its output goes to stderr, prefixed. */
-function spawnNode(label: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  resources.children.add(child);
-  child.once("exit", () => resources.children.delete(child));
-  const forward = (chunk: Buffer): void => {
-    for (const line of chunk.toString().split("\n")) if (line) process.stderr.write(`[${label}] ${line}\n`);
-  };
-  child.stdout?.on("data", forward);
-  child.stderr?.on("data", forward);
-  return child;
-}
-
-/** Polls `probe` until it resolves true; throws if `child` exits first or the timeout passes. */
-async function waitUntil(what: string, child: ChildProcess, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what}: the server process exited with ${child.exitCode}`);
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
-  throw new Error(`${what} was not ready within ${READY_TIMEOUT_MS} ms`);
-}
-
-/** Starts the built work node on a free port over `coreDbUrl` and waits for GET /ready 200. */
-async function startWorkerProcess(coreDbUrl: string, profileDir: string | undefined): Promise<Target> {
-  const port = await freePort();
-  const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawnNode("worker", [...nodeArgs, WORKER_MAIN], {
-    BIND: `${HOST}:${port}`,
-    CORE_DB_PATH: coreDbUrl,
-    LOG_LEVEL: "warn",
-  });
-  const url = `http://${HOST}:${port}`;
-  await waitUntil(`${url}/ready`, child, async () => (await fetch(`${url}/ready`)).ok);
-  return { name: "graphql", url, child };
+/** Starts the built work node over `coreDbUrl` (see startWorkerProcess in lib.ts). */
+async function startWorker(coreDbUrl: string, profileDir: string | undefined): Promise<Target> {
+  const { url, child } = await startWorkerProcess(bench, coreDbUrl, profileDir);
+  return { name: "graphql", url, query: GRAPHQL_QUERY, child };
 }
 
 /** Starts this script in `--serve-sql` mode on a free port and waits until it answers a POST. */
 async function startSqlProcess(shopUrl: string): Promise<Target> {
-  const port = await freePort();
-  // The child runs this same TypeScript file, so it inherits the loader this process runs under (tsx).
-  const child = spawnNode("sql", [...process.execArgv, THIS_FILE, "--serve-sql", String(port)], {
+  const { url, child } = await spawnChildMode(bench, "sql", THIS_FILE, "serve-sql", {
     [BASELINE_DSN_ENV]: shopUrl,
   });
-  const url = `http://${HOST}:${port}`;
-  await waitUntil(url, child, async () => (await post(url, {})).status === 200);
-  return { name: "sql", url, child };
-}
-
-/** POSTs `body` as JSON to `${url}/graphql`. */
-function post(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/graphql`, { method: "POST", headers: REQUEST_HEADERS, body: JSON.stringify(body) });
-}
-
-/** POSTs one GraphQL request; throws unless it is HTTP 200 with data and no errors. Returns `data`. */
-async function graphqlOk(url: string, query: string, variables?: Record<string, unknown>): Promise<unknown> {
-  const response = await post(url, { query, variables });
-  const text = await response.text();
-  const body = JSON.parse(text) as { data?: unknown; errors?: unknown[] };
-  if (response.status !== 200 || body.errors || !body.data) {
-    throw new Error(`${url}/graphql answered ${response.status}: ${text.slice(0, 500)}`);
-  }
-  return body.data;
+  await waitUntil(url, child, async () => (await postGraphQL(url, {})).status === 200);
+  return { name: "sql", url, query: GRAPHQL_QUERY, child };
 }
 
 /** Registers the shop database as data source {@link SOURCE} (catalog SHOP_CATALOG) and loads it. */
@@ -339,9 +185,9 @@ async function registerShop(worker: Target, shopUrl: string): Promise<void> {
     catalogs: [{ name: SOURCE, type: "text", path: SHOP_CATALOG }],
   };
   await graphqlOk(worker.url, INSERT_SOURCE, { data: source });
-  const data = (await graphqlOk(worker.url, LOAD_SOURCE)) as {
+  const data = await graphqlOk<{
     function: { core: { load_data_source: { success: boolean; message: string } } };
-  };
+  }>(worker.url, LOAD_SOURCE);
   const result = data.function.core.load_data_source;
   if (!result.success) throw new Error(`load_data_source(${SOURCE}) failed: ${result.message}`);
 }
@@ -377,7 +223,7 @@ async function verifySameAnswer(
   const body = { query: GRAPHQL_QUERY };
   const [sqlText, graphqlText] = await Promise.all(
     [sqlTarget, graphql].map(async (target) => {
-      const response = await post(target.url, body);
+      const response = await postGraphQL(target.url, body);
       const text = await response.text();
       if (response.status !== 200) throw new Error(`${target.name} answered ${response.status}: ${text}`);
       return text;
@@ -398,70 +244,16 @@ async function verifySameAnswer(
   return { sql: Buffer.byteLength(sqlText!), graphql: Buffer.byteLength(graphqlText!) };
 }
 
-/** True for a response body without errors (counted by autocannon as a mismatch otherwise). */
-function hasNoErrors(body: string): boolean {
-  return !body.includes('"errors"');
-}
-
-/** Runs autocannon against `target` for `durationS` seconds. */
-function runLoad(target: Target, durationS: number, connections: number): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) => {
-    resources.load = autocannon(
-      {
-        url: `${target.url}/graphql`,
-        method: "POST",
-        headers: REQUEST_HEADERS,
-        body: JSON.stringify({ query: GRAPHQL_QUERY }),
-        connections,
-        duration: durationS,
-        timeout: REQUEST_TIMEOUT_S,
-        verifyBody: hasNoErrors,
-      },
-      (error, result) => {
-        resources.load = undefined;
-        if (error) reject(error);
-        else resolve(result);
-      },
-    );
-  });
-}
-
-/**
- * The numbers this script reports from an autocannon result. Throughput is responses / run time
- * (autocannon's `requests.average` is a mean of 1-s samples, the last one partial).
- */
-function toMeasurement(
-  name: Target["name"],
-  result: AutocannonResult,
-  cpuPerRequest: CpuPerRequest | undefined,
-): Measurement {
-  return {
-    name,
-    requestsPerSecond: result.requests.total / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    maxMs: result.latency.max,
-    requests: result.requests.total,
-    durationS: result.duration,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    badBodies: result.mismatches,
-    cpuPerRequest,
-  };
-}
-
 /** Warms `target` up for {@link WARMUP_S}, then measures it for the configured duration. */
-async function measure(target: Target, settings: Settings): Promise<Measurement> {
-  log(`${target.name}: warm-up ${WARMUP_S} s, ${settings.connections} connections`);
-  await runLoad(target, WARMUP_S, settings.connections);
-  log(`${target.name}: measuring ${settings.durationS} s, ${settings.connections} connections`);
+async function measure(target: Target, settings: LoadSettings): Promise<Measurement> {
+  await warmUp(bench, target, settings, WARMUP_S);
   const start = performance.now();
   const before = cpuSnapshot(target);
-  const load = await runLoad(target, settings.durationS, settings.connections);
+  const load = await runLoad(bench, target, settings.durationS, settings.connections);
   const after = cpuSnapshot(target);
   const wallMs = performance.now() - start;
-  const result = toMeasurement(target.name, load, cpuPerRequest(before, after, load.requests.total, wallMs));
+  const cpu = cpuPerRequest(before, after, load.requests.total, wallMs);
+  const result: Measurement = { name: target.name, ...loadNumbers(load), cpuPerRequest: cpu };
   const others = result.cpuPerRequest
     ? `, other processes ${Math.round(result.cpuPerRequest.othersBusy * 100)} % of the CPU`
     : "";
@@ -472,59 +264,7 @@ async function measure(target: Target, settings: Settings): Promise<Measurement>
   return result;
 }
 
-// ---- CPU accounting (Linux /proc), as in bench/fanout.ts ----------------------------------------
-
-/** The 1-minute load average (Linux /proc/loadavg): shows another workload sharing the machine. */
-function loadAverage(): string {
-  try {
-    return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
-  } catch {
-    return "?";
-  }
-}
-
-const CLOCK_TICKS_PER_S = clockTicks();
-
-function clockTicks(): number {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** Fields of /proc/PID/stat after the command name: [state, ppid, ..., utime (11), stime (12)]. */
-function procStat(pid: number): string[] | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return text.slice(text.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
-/** User + system CPU ms a process has used so far (0 when it is gone). */
-function cpuMsOf(pid: number | undefined): number {
-  const fields = pid === undefined ? undefined : procStat(pid);
-  if (!fields) return 0;
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-}
-
-/** The postmaster and its children (backends, background processes) of the harness's server. */
-function postgresPids(): number[] {
-  const dataDir = resources.postgres?.dataDir;
-  if (!dataDir) return [];
-  try {
-    const postmaster = Number(readFileSync(join(dataDir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-    const children = readdirSync("/proc")
-      .filter((entry) => /^\d+$/.test(entry))
-      .map(Number)
-      .filter((pid) => procStat(pid)?.[1] === String(postmaster));
-    return [postmaster, ...children];
-  } catch {
-    return [];
-  }
-}
+// ---- CPU accounting (Linux /proc) -----------------------------------------------------------
 
 interface CpuSnapshot {
   server: number;
@@ -534,29 +274,13 @@ interface CpuSnapshot {
   machine: number;
 }
 
-/** Busy CPU ms of the whole machine since boot, summed over its cores (0 when /proc/stat is missing). */
-function machineBusyMs(): number {
-  try {
-    const fields = readFileSync("/proc/stat", "utf8")
-      .split("\n")[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU ms used so far; undefined where /proc is missing. Backends that exit meanwhile are not counted. */
 function cpuSnapshot(target: Target): CpuSnapshot | undefined {
   if (procStat(process.pid) === undefined) return undefined;
   const usage = process.cpuUsage();
   return {
     server: cpuMsOf(target.child.pid),
-    postgres: postgresPids().reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+    postgres: postgresPids(bench.postgres).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
     loadGenerator: (usage.user + usage.system) / 1000,
     machine: machineBusyMs(),
   };
@@ -581,23 +305,10 @@ function cpuPerRequest(
   };
 }
 
-/** Failed requests of any kind in `m`. */
-function failures(m: Measurement): number {
-  return m.errors + m.non2xx + m.badBodies;
-}
-
-/** Prints the results table: one row per target. */
+/** Prints the results table: one row per target, with its CPU use per request. */
 function printTable(rows: Measurement[]): void {
   const header = [
-    "server",
-    "req/s",
-    "p50 ms",
-    "p99 ms",
-    "max ms",
-    "requests",
-    "errors",
-    "non-2xx",
-    "bad body",
+    ...LOAD_TABLE_HEADER,
     "CPU ms/req: server",
     "postgres",
     "load gen",
@@ -610,25 +321,14 @@ function printTable(rows: Measurement[]): void {
     return key === "machineBusy" || key === "othersBusy" ? `${Math.round(value * 100)} %` : value.toFixed(2);
   };
   const lines = rows.map((m) => [
-    m.name,
-    m.requestsPerSecond.toFixed(0),
-    m.p50Ms.toFixed(1),
-    m.p99Ms.toFixed(1),
-    m.maxMs.toFixed(1),
-    String(m.requests),
-    String(m.errors),
-    String(m.non2xx),
-    String(m.badBodies),
+    ...loadTableCells(m),
     cpu(m, "server"),
     cpu(m, "postgres"),
     cpu(m, "loadGenerator"),
     cpu(m, "machineBusy"),
     cpu(m, "othersBusy"),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(["", format(header), ...lines.map(format)].join("\n"));
+  console.log(`\n${formatTable(header, lines)}`);
 }
 
 /** GraphQL/SQL ratios and whether the throughput target is met. */
@@ -651,57 +351,15 @@ function printRatios(r: ReturnType<typeof ratios>): void {
   );
 }
 
-/** Stops a child with SIGTERM, then SIGKILL after {@link STOP_GRACE_MS}. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-let cleanupPromise: Promise<void> | undefined;
-
-/** Stops the load, every child process and PostgreSQL (in that order). Safe to call more than once. */
-function cleanup(): Promise<void> {
-  cleanupPromise ??= (async () => {
-    resources.load?.stop();
-    await Promise.all([...resources.children].map(stopChild));
-    await resources.postgres?.stop();
-    resources.postgres = undefined;
-  })();
-  return cleanupPromise;
-}
-
-/** Ctrl-C / SIGTERM: clean up, then exit. A second signal exits at once (the harness still stops PostgreSQL). */
-function installSignalHandlers(): void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (cleanupPromise) process.exit(EXIT_INTERRUPTED);
-    log(`${signal}: stopping servers and PostgreSQL`);
-    progress.interrupt();
-    void cleanup().finally(() => process.exit(EXIT_INTERRUPTED));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.once("exit", () => {
-    for (const child of resources.children) child.kill("SIGKILL");
-  });
-}
-
 /** Starts PostgreSQL with the shop database, the worker (source loaded) and the SQL server; logs each phase. */
-async function startTargets(settings: Settings): Promise<{ sql: Target; graphql: Target }> {
+async function startTargets(settings: LoadSettings): Promise<{ sql: Target; graphql: Target }> {
+  const pg = await startBenchPostgres(bench);
   let start = performance.now();
-  log("starting PostgreSQL (test harness)");
-  const pg = await startPostgres();
-  resources.postgres = pg;
-  log(`PostgreSQL ready in ${since(start)} on port ${pg.port}`);
-  start = performance.now();
   const shopUrl = await createShopDatabase(pg, SOURCE);
   log(`shop database created and seeded in ${since(start)}`);
 
   start = performance.now();
-  const graphql = await startWorkerProcess(pg.url, settings.profileDir);
+  const graphql = await startWorker(pg.url, settings.profileDir);
   log(`worker ready in ${since(start)} at ${graphql.url} (pid ${graphql.child.pid})`);
   start = performance.now();
   await registerShop(graphql, shopUrl);
@@ -713,13 +371,8 @@ async function startTargets(settings: Settings): Promise<{ sql: Target; graphql:
   return { sql: sqlTarget, graphql };
 }
 
-async function main(settings: Settings): Promise<number> {
-  installSignalHandlers();
-  const machine = describeMachine();
-  log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
-  );
-  log(`settings: ${settings.durationS} s per measurement, ${settings.connections} connections, loopback`);
+async function main(settings: LoadSettings): Promise<number> {
+  const machine = logMachineAndSettings(bench, settings);
   log(`load average ${loadAverage()}`);
   const targets = await startTargets(settings);
   const bytes = await verifySameAnswer(targets.sql, targets.graphql);
@@ -728,7 +381,7 @@ async function main(settings: Settings): Promise<number> {
   );
   const sqlResult = await measure(targets.sql, settings);
   const graphqlResult = await measure(targets.graphql, settings);
-  await cleanup();
+  await bench.cleanup();
   if (settings.profileDir) log(`worker CPU profile written to ${settings.profileDir}`);
 
   printTable([sqlResult, graphqlResult]);
@@ -747,19 +400,10 @@ async function main(settings: Settings): Promise<number> {
       targets: { throughputRatio: TARGET_THROUGHPUT_RATIO },
     }),
   );
-  if (failed > 0) console.error(`${failed} request(s) failed: exiting with ${EXIT_REQUEST_ERRORS}`);
-  return failed > 0 ? EXIT_REQUEST_ERRORS : 0;
+  return requestErrorsExitCode(failed);
 }
 
-const { settings, serveSqlPort } = parseCommandLine();
-if (serveSqlPort !== undefined) {
-  await serveSql(serveSqlPort);
-} else {
-  try {
-    process.exitCode = await main(settings);
-  } catch (error) {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    await cleanup();
-    process.exitCode = EXIT_FAILURE;
-  }
-}
+// `--serve-sql PORT` is the internal mode of the baseline child.
+const { settings, childPort } = parseLoadCommandLine("npx tsx bench/query.ts", "serve-sql");
+if (childPort !== undefined) await serveSql(childPort);
+else await runLoadBenchmark(bench, () => main(settings));

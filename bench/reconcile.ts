@@ -53,8 +53,15 @@ import {
 } from "../operator/test/harness/operator.js";
 import { findPostgresBinDir, startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
 import {
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
   createProgress,
   describeMachine as describeBaseMachine,
+  exitOnSignals,
+  formatTable,
+  loadAverage,
+  machineSummary,
+  teardownOnce,
   type Machine as BaseMachine,
 } from "./lib.js";
 
@@ -89,15 +96,12 @@ const RSS_WINDOW_MS = 10_000;
 const POLL_MS = 100;
 /** Bound of one signed call and of one apiserver request. */
 const CALL_TIMEOUT_MS = 30_000;
-/** Time a child gets to exit after SIGTERM before it is killed; shorter after Ctrl-C. */
-const STOP_GRACE_MS = 5_000;
+/** After Ctrl-C, the time a child gets to exit after SIGTERM before it is killed (STOP_GRACE_MS otherwise). */
 const INTERRUPT_GRACE_MS = 1_000;
 /** DESIGN.md targets. */
 const TARGET_READY_MS = 2_000;
 const TARGET_OPERATOR_RSS_MB = 200;
 const TARGET_RESOURCES = 1_000;
-const EXIT_FAILURE = 2;
-const EXIT_INTERRUPTED = 130;
 
 /** Command-line settings. */
 interface Settings {
@@ -492,15 +496,6 @@ function dataSource(name: string): Record<string, unknown> {
 }
 
 // ---- processes and the operator's counters --------------------------------------------------
-
-/** The 1-minute load average (Linux /proc/loadavg): shows another workload sharing the machine. */
-function loadAverage(): string {
-  try {
-    return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
-  } catch {
-    return "?";
-  }
-}
 
 /** Resident set size and its anonymous and file-backed parts (the node binary's code), MB. */
 interface RssParts {
@@ -1018,17 +1013,7 @@ function describeMachine(): Machine {
 }
 
 function machineLine(m: Machine): string {
-  return (
-    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.postgres}, ` +
-    `kube-apiserver ${m.kubernetes.replace(/^Kubernetes /, "")}`
-  );
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [format(header), ...rows.map(format)].join("\n");
+  return `${machineSummary(m)}, ${m.postgres}, kube-apiserver ${m.kubernetes.replace(/^Kubernetes /, "")}`;
 }
 
 const verdict = (met: boolean): string => (met ? "met" : "MISSED");
@@ -1037,7 +1022,7 @@ const triple = (s: Stats): string[] => [ms(s.p50), ms(s.p90), ms(s.max)];
 function printApply(rows: ApplyRow[]): void {
   console.log("\nApply -> Ready of a new HugrDataSource, ms from before the POST (admin token, watch)");
   console.log(
-    table(
+    formatTable(
       ["nodes", "runs", "POST answered p50", "finalizer seen p50", "Ready p50", "p90", "max"],
       rows.map((r) => [
         String(r.nodes),
@@ -1050,7 +1035,7 @@ function printApply(rows: ApplyRow[]): void {
   );
   console.log("\nBaselines in the same rounds, ms (signed calls with the cluster secret)");
   console.log(
-    table(
+    formatTable(
       [
         "nodes",
         "raw load fan-out p50",
@@ -1075,7 +1060,7 @@ function printApply(rows: ApplyRow[]): void {
   );
   console.log("\nInside the operator over the measured rounds (its /metrics), per created resource");
   console.log(
-    table(
+    formatTable(
       ["nodes", "reconciles", "reconcile mean ms", "errors", "load fan-outs", "load fan-out mean ms"],
       rows.map((r) => [
         String(r.nodes),
@@ -1117,14 +1102,14 @@ function printMemory(m: MemoryResult): void {
     "-",
   ];
   console.log(
-    table(
+    formatTable(
       ["state", "resources", "RSS last", "RSS max", "heap used", "heap total", "external", "sockets"],
       [windowRow(states[0]!), windowRow(states[1]!), during, windowRow(states[2]!)],
     ),
   );
   console.log("\nThe same states right after a full GC forced through the operator's inspector, MB");
   console.log(
-    table(
+    formatTable(
       ["state", "resources", "RSS", "anon", "file (code)", "heap used", "heap total"],
       states.map(([state, count, o]) => [
         state,
@@ -1196,41 +1181,34 @@ function printVerdicts(v: Verdicts, rows: ApplyRow[], memory: MemoryResult | und
 
 // ---- lifecycle ------------------------------------------------------------------------------
 
-let cleanupPromise: Promise<void> | undefined;
-
 /** Stops the work nodes, the operator, the apiserver and etcd, and PostgreSQL. Safe to call more than once. */
-function cleanup(graceMs = STOP_GRACE_MS): Promise<void> {
-  cleanupPromise ??= (async () => {
-    resources.watch?.close();
-    const stop = async (proc: RunningProcess): Promise<void> => {
-      const timer = setTimeout(() => proc.child.kill("SIGKILL"), graceMs);
-      await proc.stop("SIGTERM");
-      clearTimeout(timer);
-    };
-    await Promise.all([...resources.workers.values()].map(stop));
-    resources.workers.clear();
-    if (resources.operator) await stop(resources.operator);
-    resources.operator = undefined;
-    await Promise.all([resources.env?.stop(), resources.postgres?.stop()]);
-    resources.env = undefined;
-    resources.postgres = undefined;
-  })();
-  return cleanupPromise;
-}
+const cleanup = teardownOnce(async (graceMs) => {
+  resources.watch?.close();
+  const stop = async (proc: RunningProcess): Promise<void> => {
+    const timer = setTimeout(() => proc.child.kill("SIGKILL"), graceMs);
+    await proc.stop("SIGTERM");
+    clearTimeout(timer);
+  };
+  await Promise.all([...resources.workers.values()].map(stop));
+  resources.workers.clear();
+  if (resources.operator) await stop(resources.operator);
+  resources.operator = undefined;
+  await Promise.all([resources.env?.stop(), resources.postgres?.stop()]);
+  resources.env = undefined;
+  resources.postgres = undefined;
+});
 
 function installSignalHandlers(): void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (cleanupPromise) process.exit(EXIT_INTERRUPTED);
-    log(`${signal}: stopping the work nodes, the operator, the apiserver and PostgreSQL`);
-    progress.interrupt();
-    void cleanup(INTERRUPT_GRACE_MS).finally(() => process.exit(EXIT_INTERRUPTED));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  // The harnesses kill etcd, the apiserver and PostgreSQL on exit; the node processes are ours.
-  process.once("exit", () => {
-    for (const worker of resources.workers.values()) worker.child.kill("SIGKILL");
-    resources.operator?.child.kill("SIGKILL");
+  exitOnSignals({
+    progress,
+    stopping: "the work nodes, the operator, the apiserver and PostgreSQL",
+    cleanup,
+    graceMs: INTERRUPT_GRACE_MS,
+    // The harnesses kill etcd, the apiserver and PostgreSQL on exit; the node processes are ours.
+    killOnExit: () => {
+      for (const worker of resources.workers.values()) worker.child.kill("SIGKILL");
+      resources.operator?.child.kill("SIGKILL");
+    },
   });
 }
 
