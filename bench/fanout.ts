@@ -949,16 +949,26 @@ async function setUp(): Promise<{ cluster: Cluster; managementDbUrl: string }> {
 let restartManagement: (env: Record<string, string>) => Promise<Proc> = () =>
   Promise.reject(new Error("management node not started"));
 
-/** The insert_data_sources input for the benchmark's data source (the reference page's shape). */
+/**
+ * The insert_data_sources input for the benchmark's data source (the reference page's shape): a
+ * DuckDB view every node can load with no server, so each load really opens, parses and serves it.
+ */
 const ADD_DATA_SOURCE_VARIABLES_FOR_BENCH = {
   name: DATA_SOURCE,
-  type: "postgres",
+  type: "duckdb",
   prefix: "bench",
   description: "Fan-out benchmark data source",
-  read_only: false,
+  read_only: true,
   as_module: true,
-  path: "postgres://bench:secret@db.example:5432/bench",
-  catalogs: [{ name: "bench_schema", type: "uri", description: "SDL", path: "/workspace/bench/schema" }],
+  path: ":memory:",
+  catalogs: [
+    {
+      name: "bench_schema",
+      type: "text",
+      description: "SDL",
+      path: 'type events @view(name: "events", sql: "select 1 as id, \'a\' as name") { id: Int! @pk  name: String }',
+    },
+  ],
 };
 
 function withRatios(rows: Omit<FanoutRow, "graphqlRatio" | "directRatio">[]): FanoutRow[] {

@@ -43,6 +43,7 @@ import {
   type NodeClient,
 } from "@hugr/protocol";
 import { freePort, type RunningProcess } from "../e2e/harness/processes.js";
+import { createEventsDatabase, EVENTS_SDL } from "../e2e/scenarios/events-source.js";
 import type { HugrDataSource } from "../operator/src/api/v1alpha1/index.js";
 import { findEnvtestAssets, startEnvtest, type Envtest } from "../operator/test/harness/envtest.js";
 import {
@@ -485,13 +486,28 @@ function readyOn(nodes: number): (source: HugrDataSource) => boolean {
 
 const hasFinalizer = (source: HugrDataSource): boolean => (source.metadata.finalizers ?? []).length > 0;
 
-/** A HugrDataSource; hugr's names allow letters, digits and _ only, Kubernetes' no _: hence "ds5n12". */
+/** Connections the PostgreSQL server allows: the core database's plus the nodes' source loads. */
+const SOURCE_DB_CONNECTIONS = 1_000;
+
+/** The real database every benchmark data source serves (`events`, e2e/scenarios/events-source.ts). */
+let sourceDsn = "";
+
+/**
+ * A HugrDataSource serving the `events` table under its own prefix (so 1,000 of them never collide);
+ * hugr's names allow letters, digits and _ only, Kubernetes' no _: hence "ds5n12".
+ */
 function dataSource(name: string): Record<string, unknown> {
   return {
     apiVersion: "hugr.io/v1alpha1",
     kind: "HugrDataSource",
     metadata: { name, namespace: NAMESPACE },
-    spec: { clusterRef: { name: CLUSTER.name }, type: "postgres", path: "postgres://a@db/a" },
+    spec: {
+      clusterRef: { name: CLUSTER.name },
+      type: "postgres",
+      prefix: name,
+      path: sourceDsn,
+      catalogs: [{ name: "events", type: "text", path: EVENTS_SDL }],
+    },
   };
 }
 
@@ -674,7 +690,12 @@ const podOf = (index: number): FakePod => ({ name: `demo-bench-${index}`, ip: `1
 async function setUp(settings: Settings): Promise<Bench> {
   let start = performance.now();
   log("starting etcd + kube-apiserver (envtest) and PostgreSQL (test harness)");
-  const [env, pg] = await Promise.all([startEnvtest(), startPostgres()]);
+  // Every node keeps a connection per loaded source while it is busy: room for 1,000 sources on 10 nodes.
+  const [env, pg] = await Promise.all([
+    startEnvtest(),
+    startPostgres({ maxConnections: SOURCE_DB_CONNECTIONS }),
+  ]);
+  sourceDsn = await createEventsDatabase(pg, "events");
   resources.env = env;
   resources.postgres = pg;
   await env.applyCrds();
@@ -708,6 +729,12 @@ async function setUp(settings: Settings): Promise<Bench> {
       image: "ghcr.io/example/hugr-worker:1.0.0",
       replicas: 1,
       coreDB: { urlSecretRef: { name: "hugr-db", key: "url" } },
+      // One connection per source per node, closed a second after its load: 1,000 sources stay within
+      // the server's connections.
+      env: [
+        { name: "DATA_SOURCE_MAX_CONNECTIONS", value: "1" },
+        { name: "DATA_SOURCE_IDLE_TIMEOUT", value: "1s" },
+      ],
     },
   });
   const secret = await clusterSecret(api);

@@ -31,6 +31,8 @@ export interface PostgresInstance {
 export interface StartPostgresOptions {
   /** Database created at start; default "hugr_core". */
   database?: string;
+  /** The server's max_connections; PostgreSQL's default (100) when absent. */
+  maxConnections?: number;
 }
 
 /** The system user the server runs as when this process is root. */
@@ -68,7 +70,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const cluster: Cluster = { binDir, dir, user };
   try {
     if (user) await chown(dir, user.uid, user.gid);
-    await initCluster(cluster);
+    await initCluster(cluster, options.maxConnections);
     const port = await startOnFreePort(cluster);
     await waitUntilReady(databaseUrl(port, "postgres"));
     const url = await createDatabase(port, options.database ?? DEFAULT_DATABASE);
@@ -179,7 +181,7 @@ async function runTool(cluster: Cluster, tool: string, args: string[]): Promise<
 }
 
 /** Runs initdb and appends the test settings to postgresql.conf. */
-async function initCluster(cluster: Cluster): Promise<void> {
+async function initCluster(cluster: Cluster, maxConnections: number | undefined): Promise<void> {
   const data = join(cluster.dir, "data");
   await runTool(cluster, "initdb", [
     "-D",
@@ -200,6 +202,7 @@ async function initCluster(cluster: Cluster): Promise<void> {
     "fsync = off",
     "full_page_writes = off",
     "synchronous_commit = off",
+    ...(maxConnections === undefined ? [] : [`max_connections = ${maxConnections}`]),
   ];
   await appendFile(join(data, "postgresql.conf"), `\n# hugr test harness\n${settings.join("\n")}\n`);
 }
