@@ -12,7 +12,6 @@ import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
   createDirectWriter,
-  type DataSourceLoader,
   type DataSourceRuntime,
   type DataSourceWriter,
 } from "./datasources/index.js";
@@ -49,8 +48,6 @@ export interface RunningWorker {
 
 export interface StartWorkerOptions {
   logger: Logger;
-  /** Replaces the real loader (tests of the runtime's bookkeeping). */
-  loader?: DataSourceLoader;
 }
 
 /**
@@ -91,15 +88,13 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   });
   const core = buildSchema({ cluster: config.cluster !== undefined });
   const sources = createSourceRegistry(core, logger);
-  const loader =
-    options.loader ??
-    createSourceLoader({
-      registry: sources,
-      core,
-      objectStore: storages,
-      settings: config.dataSources,
-      logger,
-    });
+  const loader = createSourceLoader({
+    registry: sources,
+    core,
+    objectStore: storages,
+    settings: config.dataSources,
+    logger,
+  });
   const dataSources = createDataSourceRuntime({ db, logger, loader });
   const readiness = createReadiness();
   const metrics = createMetrics();

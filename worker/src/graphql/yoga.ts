@@ -1,7 +1,7 @@
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
-import type { GraphQLError, ValidationContext } from "graphql";
+import type { GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "@hugr/common";
 import type { WorkerMetrics } from "../observability/index.js";
@@ -9,7 +9,6 @@ import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
 import { useErrorMetrics } from "./plugins/use-error-metrics.js";
 import { useSourceTransactions } from "./plugins/use-source-transactions.js";
-import type { GraphQLSchema } from "graphql";
 
 export interface GraphQLHandlerOptions {
   /** Called once per request: cheap, returning shared parts plus what can change between requests. */
