@@ -4,6 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import {
   introspectCatalog,
   parseCatalog,
+  printCatalog,
   readCatalogDocuments,
   type CatalogModel,
 } from "../catalogs/index.js";
@@ -48,7 +49,7 @@ export function createSourceLoader(options: SourceLoaderOptions): DataSourceLoad
     async load(source) {
       const engine = await openEngine(source, settings);
       try {
-        const model = await catalogModel(source, engine, objectStore);
+        const model = await catalogModel(source, engine, objectStore, logger);
         const catalog = indexCatalog(model);
         await checkObjects(engine, catalog);
         const schema = buildSourceSchema({
@@ -101,6 +102,7 @@ async function catalogModel(
   source: DataSource,
   engine: SourceEngine,
   objectStore: ObjectStore,
+  logger: Logger,
 ): Promise<CatalogModel> {
   const catalogs = source.catalogs ?? [];
   const defined =
@@ -113,6 +115,11 @@ async function catalogModel(
   let model = defined;
   if (source.self_defined) {
     const found = await introspectCatalog(engine, engine.dialect.name);
+    // What introspection found, as the SDL a catalog would say it in: the place to start when a
+    // self-defined source serves something unexpected (LOG_LEVEL=debug).
+    if (logger.isLevelEnabled("debug")) {
+      logger.debug({ dataSource: source.name, sdl: printCatalog(found) }, "introspected catalog");
+    }
     const names = new Set(defined.objects.map((o) => o.name));
     model = { objects: [...defined.objects, ...found.objects.filter((o) => !names.has(o.name))] };
   }
