@@ -98,6 +98,25 @@ const hos = (name: string): Promise<HugrObjectStorage | undefined> =>
   getJson<HugrObjectStorage>(env, ["hos", name, "-n", NAMESPACE]);
 
 /** Ready=True for the current generation, with every node in `state`. */
+/** A generic Secret in the test namespace with the given keys. */
+async function createSecret(name: string, values: Record<string, string>): Promise<void> {
+  const literals = Object.entries(values).map(([key, value]) => `--from-literal=${key}=${value}`);
+  await kubectlOk(env, ["create", "secret", "generic", name, "-n", NAMESPACE, ...literals]);
+}
+
+/**
+ * Everything a user or an operator can read about a resource: its YAML, the namespace's Events, and
+ * the operator's and every node's log, for checks that a secret appears in none of it.
+ */
+async function everythingShown(kind: "hds" | "hos", name: string): Promise<string> {
+  return [
+    await kubectlOk(env, ["get", kind, name, "-n", NAMESPACE, "-o", "yaml"]),
+    await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
+    operator.output(),
+    ...[...workers.values()].map((w) => w.output()),
+  ].join("\n");
+}
+
 function settled(state: string) {
   return (o: HugrDataSource | HugrObjectStorage): boolean =>
     readyOf(o)?.status === "True" &&
@@ -201,15 +220,7 @@ describe("a HugrDataSource applied with kubectl", () => {
   });
 
   it("reads a connection string with a password from its Secret and never shows it", async () => {
-    await kubectlOk(env, [
-      "create",
-      "secret",
-      "generic",
-      "reporting-dsn",
-      "-n",
-      NAMESPACE,
-      `--from-literal=url=${reportingDsn}`,
-    ]);
+    await createSecret("reporting-dsn", { url: reportingDsn });
     await apply(
       dataSource("reporting", {
         prefix: "reporting",
@@ -220,13 +231,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     await waitForValue("reporting Ready", () => hds("reporting"), settled("attached"));
     expect((await row("reporting"))?.["path"]).toBe(reportingDsn);
     await expectServedEverywhere({ field: "reporting_events" });
-    const shown = [
-      await kubectlOk(env, ["get", "hds", "reporting", "-n", NAMESPACE, "-o", "yaml"]),
-      await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
-      operator.output(),
-      ...[...workers.values()].map((w) => w.output()),
-    ].join("\n");
-    expect(shown).not.toContain(REPORTING_PASSWORD);
+    expect(await everythingShown("hds", "reporting")).not.toContain(REPORTING_PASSWORD);
   });
 
   it("picks up a rotated DSN at once when its Secret carries hugr.io/reload=true", async () => {
@@ -299,15 +304,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     const port = await freePort(); // nothing listens there
     const password = "unseen-pw-4471";
     const dsn = withCredentials(`postgres://127.0.0.1:${port}/events`, "reporting", password);
-    await kubectlOk(env, [
-      "create",
-      "secret",
-      "generic",
-      "broken-dsn",
-      "-n",
-      NAMESPACE,
-      `--from-literal=url=${dsn}`,
-    ]);
+    await createSecret("broken-dsn", { url: dsn });
     await apply(
       dataSource("broken", {
         prefix: "broken",
@@ -329,13 +326,7 @@ describe("a HugrDataSource applied with kubectl", () => {
     for (const pod of PODS) expect(readyOf(failed)?.message).toContain(`${pod.name}: `);
     expect(readyOf(failed)?.message).toContain(cause);
     for (const node of failed.status?.nodes ?? []) expect(node.error).toContain(cause);
-    const shown = [
-      await kubectlOk(env, ["get", "hds", "broken", "-n", NAMESPACE, "-o", "yaml"]),
-      await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
-      operator.output(),
-      ...[...workers.values()].map((w) => w.output()),
-    ].join("\n");
-    expect(shown).not.toContain(password);
+    expect(await everythingShown("hds", "broken")).not.toContain(password);
     await kubectlOk(env, ["delete", "hds", "broken", "-n", NAMESPACE, "--wait=true", "--timeout=30s"]);
     expect(await row("broken")).toBeUndefined();
   });
@@ -394,12 +385,7 @@ describe("the GraphQL door into the same resources", () => {
     ]);
     expect((await row("web"))?.["path"]).toBe(webDsn);
     await expectServedEverywhere({ field: "web_events", module: "web" });
-    const shown = [
-      await kubectlOk(env, ["get", "hds", "web", "-n", NAMESPACE, "-o", "yaml"]),
-      operator.output(),
-      ...[...workers.values()].map((w) => w.output()),
-    ];
-    expect(shown.join("\n")).not.toContain(WEB_PASSWORD);
+    expect(await everythingShown("hds", "web")).not.toContain(WEB_PASSWORD);
   });
 
   it("update_data_sources changes the resource; a kubectl change shows in GraphQL", async () => {
@@ -538,16 +524,7 @@ describe("the GraphQL door into the same resources", () => {
 
 describe("a HugrObjectStorage", () => {
   it("registers the storage on every node, credentials never visible", async () => {
-    await kubectlOk(env, [
-      "create",
-      "secret",
-      "generic",
-      "minio-credentials",
-      "-n",
-      NAMESPACE,
-      "--from-literal=key=AKIAEXAMPLEKEY",
-      "--from-literal=secret=very-secret-value",
-    ]);
+    await createSecret("minio-credentials", { key: "AKIAEXAMPLEKEY", secret: "very-secret-value" });
     await apply({
       apiVersion: "hugr.io/v1alpha1",
       kind: "HugrObjectStorage",
@@ -567,14 +544,8 @@ describe("a HugrObjectStorage", () => {
       worker().url,
       "query { function { core { cluster { storages { node name Parameters } } } } }",
     );
-    const shown = [
-      JSON.stringify(storages.body),
-      await kubectlOk(env, ["get", "hos", "minio", "-n", NAMESPACE, "-o", "yaml"]),
-      await kubectlOk(env, ["get", "events", "-n", NAMESPACE, "-o", "yaml"]),
-      operator.output(),
-      ...[...workers.values()].map((w) => w.output()),
-    ].join("\n");
     expect(JSON.stringify(storages.body)).toContain('"name":"minio"');
+    const shown = `${JSON.stringify(storages.body)}\n${await everythingShown("hos", "minio")}`;
     expect(shown).not.toContain("very-secret-value");
   });
 
