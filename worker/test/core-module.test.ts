@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   forSource,
@@ -8,7 +5,7 @@ import {
   REFERENCE_LOAD_FAILURE,
   type LoadDataSourceData,
 } from "./harness/loadable-source.js";
-import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
+import { coreDbBackends } from "./harness/core-db-backends.js";
 import { startInProcessWorker, type InProcessWorker } from "./harness/worker.js";
 import {
   ADD_DATA_SOURCE,
@@ -21,36 +18,7 @@ import {
   UPDATE_DATA_SOURCE,
 } from "./reference-queries.js";
 
-interface Backend {
-  name: string;
-  /** Returns CORE_DB_PATH for a fresh core database. */
-  setup(): Promise<string>;
-  teardown(): Promise<void>;
-}
-
-let pg: PostgresInstance | undefined;
-let pgliteDir: string | undefined;
-
-const backends: Backend[] = [
-  {
-    name: "postgres",
-    setup: async () => {
-      pg = await startPostgres();
-      return pg.url;
-    },
-    teardown: async () => pg?.stop(),
-  },
-  {
-    name: "pglite",
-    setup: async () => {
-      pgliteDir = await mkdtemp(join(tmpdir(), "hugr-pglite-"));
-      return join(pgliteDir, "core-db");
-    },
-    teardown: async () => {
-      if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
-    },
-  },
-];
+const backends = coreDbBackends();
 
 describe.each(backends)("core module on $name", (backend) => {
   let coreDbPath: string;

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
@@ -11,6 +8,7 @@ import {
   startManagementDouble,
   type ManagementDouble,
 } from "./harness/management.js";
+import { coreDbBackends } from "./harness/core-db-backends.js";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
 import {
   freePort,
@@ -47,44 +45,19 @@ const DELETE = `mutation($f: data_sources_filter!) {
   core { delete_data_sources(filter: $f) { name description catalogs { name } } }
 }`;
 
-interface Backend {
-  name: string;
-  /** CORE_DB_PATH of a fresh core database. */
-  setup(): Promise<string>;
-  /** The handle the "operator" writes with: its own connection where the back end allows one. */
-  operatorDb(node: InProcessWorker, coreDbPath: string): Promise<CoreDb>;
-  teardown(): Promise<void>;
-}
-
-let pg: PostgresInstance | undefined;
-let pgliteDir: string | undefined;
-
-const backends: Backend[] = [
-  {
-    name: "postgres",
-    setup: async () => {
-      pg = await startPostgres();
-      return pg.url;
-    },
-    // A connection of its own and no read cache: like the operator, its writes do not pass through
-    // the node, so the node must not answer from its cache after a change.
-    operatorDb: async (_node, url) =>
-      openCoreDb(parseWorkerConfig({ CORE_DB_PATH: url }).coreDb, { logger: silentLogger }),
-    teardown: async () => pg?.stop(),
-  },
-  {
-    name: "pglite",
-    setup: async () => {
-      pgliteDir = await mkdtemp(join(tmpdir(), "hugr-pglite-"));
-      return join(pgliteDir, "core-db");
-    },
-    // PGlite is embedded: one process, one handle.
-    operatorDb: async (node) => node.worker.db,
-    teardown: async () => {
-      if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
-    },
-  },
-];
+/** Each core database back end, with the handle the "operator" writes with. */
+const backends = coreDbBackends().map((backend) => ({
+  ...backend,
+  /**
+   * PostgreSQL: a connection of its own and no read cache, like the operator, whose writes do not
+   * pass through the node (so the node must not answer from its cache after a change). PGlite is
+   * embedded: one process, one handle.
+   */
+  operatorDb: async (node: InProcessWorker, coreDbPath: string): Promise<CoreDb> =>
+    backend.name === "postgres"
+      ? openCoreDb(parseWorkerConfig({ CORE_DB_PATH: coreDbPath }).coreDb, { logger: silentLogger })
+      : node.worker.db,
+}));
 
 const silentLogger = { info: () => undefined, warn: () => undefined };
 
