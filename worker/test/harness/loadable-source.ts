@@ -1,3 +1,5 @@
+import type { CatalogSourceInput, DataSourceInput } from "@hugr/coredb";
+
 /**
  * Test harness: a data source every node can really load, with no server behind it.
  *
@@ -23,16 +25,9 @@ export const REFERENCE_LOAD_FAILURE =
 
 export interface LoadableSource {
   /** The `data` of hugr's `insert_data_sources` (the reference's ADD_DATA_SOURCE variables' shape). */
-  data: {
-    name: string;
-    type: string;
-    prefix: string;
+  data: Required<Omit<DataSourceInput, "self_defined">> & {
     description: string;
-    path: string;
-    as_module: boolean;
-    read_only: boolean;
-    disabled: boolean;
-    catalogs: { name: string; type: string; description: string; path: string }[];
+    catalogs: CatalogSourceInput[];
   };
   /** A query reading the view through the source's GraphQL once it is loaded. */
   query: string;
