@@ -66,6 +66,20 @@ describe("source registry", () => {
     expect(first.engine.closed).toBe(true);
   });
 
+  it("closes a version nobody leased at once, and an older leased one only on release", () => {
+    const registry = createSourceRegistry(core, logger);
+    const first = source("shop", "customers");
+    const second = source("shop", "orders");
+    registry.put(first);
+    const lease = registry.acquire();
+    registry.put(second);
+    registry.put(source("shop", "products"));
+    expect(second.engine.closed).toBe(true);
+    expect(first.engine.closed).toBe(false);
+    lease.release();
+    expect(first.engine.closed).toBe(true);
+  });
+
   it("closes a removed source's engine at once when no request holds it", () => {
     const registry = createSourceRegistry(core, logger);
     const shop = source("shop", "customers");

@@ -40,17 +40,21 @@ export interface SourceRegistry {
 
 interface Instance {
   source: ServedSource;
-  leases: number;
+  /** Snapshots holding this source that are current or still leased by a request. */
+  snapshots: number;
+  /** Replaced or removed: its engine closes once no snapshot holds it. */
   retired: boolean;
 }
 
 interface Snapshot {
   schema: GraphQLSchema;
   instances: readonly Instance[];
+  /** Requests running on this schema. */
+  leases: number;
 }
 
 export function createSourceRegistry(core: GraphQLSchema, logger: Logger): SourceRegistry {
-  let current: Snapshot = { schema: core, instances: [] };
+  let current: Snapshot = { schema: core, instances: [], leases: 0 };
   const closing = new Set<Promise<void>>();
 
   const closeEngine = (instance: Instance): void => {
@@ -62,34 +66,45 @@ export function createSourceRegistry(core: GraphQLSchema, logger: Logger): Sourc
       .finally(() => closing.delete(done));
     closing.add(done);
   };
-  const retire = (instance: Instance): void => {
-    instance.retired = true;
-    if (instance.leases === 0) closeEngine(instance);
+  const closeIfUnused = (instance: Instance): void => {
+    if (instance.retired && instance.snapshots === 0) closeEngine(instance);
   };
-  const swap = (instances: Instance[]): void => {
-    current = {
+  /** A snapshot no request uses and no longer current lets go of its sources. */
+  const finish = (snapshot: Snapshot): void => {
+    for (const instance of snapshot.instances) {
+      instance.snapshots--;
+      closeIfUnused(instance);
+    }
+  };
+  // Leases count per snapshot, so a request costs the same however many sources are served.
+  const swap = (instances: Instance[], retired?: Instance): void => {
+    const next: Snapshot = {
       schema: composeSchema(
         core,
         instances.map((i) => i.source),
       ),
       instances,
+      leases: 0,
     };
+    for (const instance of instances) instance.snapshots++;
+    const previous = current;
+    current = next;
+    if (retired) retired.retired = true;
+    if (previous.leases === 0) finish(previous);
   };
 
   return {
     acquire() {
       const snapshot = current;
-      for (const instance of snapshot.instances) instance.leases++;
+      snapshot.leases++;
       let released = false;
       return {
         schema: snapshot.schema,
         release() {
           if (released) return;
           released = true;
-          for (const instance of snapshot.instances) {
-            instance.leases--;
-            if (instance.retired && instance.leases === 0) closeEngine(instance);
-          }
+          snapshot.leases--;
+          if (snapshot.leases === 0 && snapshot !== current) finish(snapshot);
         },
       };
     },
@@ -97,21 +112,25 @@ export function createSourceRegistry(core: GraphQLSchema, logger: Logger): Sourc
     put(source) {
       const previous = current.instances.find((i) => i.source.name === source.name);
       const others = current.instances.filter((i) => i !== previous);
-      swap([...others, { source, leases: 0, retired: false }]);
-      if (previous) retire(previous);
+      swap([...others, { source, snapshots: 0, retired: false }], previous);
     },
     remove(name) {
       const previous = current.instances.find((i) => i.source.name === name);
       if (!previous) return false;
-      swap(current.instances.filter((i) => i !== previous));
-      retire(previous);
+      swap(
+        current.instances.filter((i) => i !== previous),
+        previous,
+      );
       return true;
     },
     names: () => current.instances.map((i) => i.source.name).sort(),
     async close() {
       const instances = current.instances;
-      current = { schema: core, instances: [] };
-      for (const instance of instances) retire(instance);
+      swap([]);
+      for (const instance of instances) {
+        instance.retired = true;
+        closeIfUnused(instance);
+      }
       await Promise.all([...closing]);
     },
   };
