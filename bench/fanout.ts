@@ -56,6 +56,8 @@ import {
   postgresPids,
   procStat,
   stopChild,
+  integerFlag,
+  percentile,
   teardownOnce,
   type Machine as BaseMachine,
 } from "./lib.js";
@@ -232,46 +234,34 @@ function parseCommandLine(): Settings {
   }
   const quick = values.quick;
   const sizes = values.sizes
-    ? values.sizes.split(",").map((s) => positiveInteger("--sizes", s, 0))
+    ? values.sizes.split(",").map((s) => integerFlag("--sizes", s, 0, 1))
     : quick
       ? QUICK_SIZES
       : DEFAULT_SIZES;
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
-    iterations: positiveInteger(
+    iterations: integerFlag(
       "--iterations",
       values.iterations,
       quick ? QUICK_ITERATIONS : DEFAULT_ITERATIONS,
+      1,
     ),
-    warmup: nonNegativeInteger("--warmup", values.warmup, quick ? 2 : WARMUP_ITERATIONS),
-    joins: positiveInteger("--joins", values.joins, quick ? QUICK_JOINS : DEFAULT_JOINS),
-    failures: positiveInteger("--failures", values.failures, quick ? QUICK_FAILURES : DEFAULT_FAILURES),
+    warmup: integerFlag("--warmup", values.warmup, quick ? 2 : WARMUP_ITERATIONS, 0),
+    joins: integerFlag("--joins", values.joins, quick ? QUICK_JOINS : DEFAULT_JOINS, 1),
+    failures: integerFlag("--failures", values.failures, quick ? QUICK_FAILURES : DEFAULT_FAILURES, 1),
     profileDir: values["profile-dir"],
   };
-}
-
-function nonNegativeInteger(flag: string, text: string | undefined, fallback: number): number {
-  return text === "0" ? 0 : positiveInteger(flag, text, fallback);
-}
-
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (Number.isInteger(value) && value > 0) return value;
-  console.error(`${flag} needs positive integers, got ${JSON.stringify(text)}`);
-  process.exit(EXIT_FAILURE);
 }
 
 // ---- statistics -----------------------------------------------------------------------------
 
 function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  const rank = (p: number): number => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
   const sum = sorted.reduce((a, b) => a + b, 0);
   return {
     n: sorted.length,
-    p50: rank(50),
-    p95: rank(95),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
     max: sorted.at(-1) ?? NaN,
     mean: sorted.length ? sum / sorted.length : NaN,
   };

@@ -299,6 +299,20 @@ export function parseLoadCommandLine(
   };
 }
 
+/** `text` as an integer of at least `min`, `fallback` when absent; exits with a message when invalid. */
+export function integerFlag(flag: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (Number.isInteger(value) && value >= min) return value;
+  console.error(`${flag} needs integers >= ${min}, got ${JSON.stringify(text)}`);
+  process.exit(EXIT_FAILURE);
+}
+
+/** The `p`th percentile (nearest rank) of samples sorted ascending; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
 /** `text` as a positive number, `fallback` when absent; exits with a message when invalid. */
 function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;

@@ -62,6 +62,8 @@ import {
   formatTable,
   loadAverage,
   machineSummary,
+  integerFlag,
+  percentile,
   teardownOnce,
   type Machine as BaseMachine,
 } from "./lib.js";
@@ -252,40 +254,36 @@ function parseCommandLine(): Settings {
   }
   const quick = values.quick;
   const sizes = values.sizes
-    ? values.sizes.split(",").map((s) => integer("--sizes", s, 0, 1))
+    ? values.sizes.split(",").map((s) => integerFlag("--sizes", s, 0, 1))
     : quick
       ? QUICK_SIZES
       : DEFAULT_SIZES;
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
-    iterations: integer("--iterations", values.iterations, quick ? QUICK_ITERATIONS : DEFAULT_ITERATIONS, 1),
-    warmup: integer("--warmup", values.warmup, quick ? 1 : DEFAULT_WARMUP, 0),
-    resources: integer("--resources", values.resources, quick ? QUICK_RESOURCES : DEFAULT_RESOURCES, 0),
-    concurrency: integer("--concurrency", values.concurrency, DEFAULT_CONCURRENCY, 1),
-    timeoutMs: integer("--timeout", values.timeout, DEFAULT_TIMEOUT_S, 1) * 1000,
+    iterations: integerFlag(
+      "--iterations",
+      values.iterations,
+      quick ? QUICK_ITERATIONS : DEFAULT_ITERATIONS,
+      1,
+    ),
+    warmup: integerFlag("--warmup", values.warmup, quick ? 1 : DEFAULT_WARMUP, 0),
+    resources: integerFlag("--resources", values.resources, quick ? QUICK_RESOURCES : DEFAULT_RESOURCES, 0),
+    concurrency: integerFlag("--concurrency", values.concurrency, DEFAULT_CONCURRENCY, 1),
+    timeoutMs: integerFlag("--timeout", values.timeout, DEFAULT_TIMEOUT_S, 1) * 1000,
     profileDir: values["profile-dir"],
     operatorNodeOptions: values["operator-node-options"] ?? "",
   };
-}
-
-function integer(flag: string, text: string | undefined, fallback: number, min: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (Number.isInteger(value) && value >= min) return value;
-  console.error(`${flag} needs integers >= ${min}, got ${JSON.stringify(text)}`);
-  process.exit(EXIT_FAILURE);
 }
 
 // ---- statistics -----------------------------------------------------------------------------
 
 function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  const rank = (p: number): number => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
   const sum = sorted.reduce((a, b) => a + b, 0);
   return {
     n: sorted.length,
-    p50: rank(50),
-    p90: rank(90),
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
     max: sorted.at(-1) ?? NaN,
     mean: sorted.length ? sum / sorted.length : NaN,
   };
