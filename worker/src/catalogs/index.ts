@@ -5,5 +5,4 @@ export { parseCatalog } from "./parse.js";
 export { printCatalog } from "./print.js";
 export { introspectCatalog } from "./introspect.js";
 export type { IntrospectOptions } from "./introspect.js";
-export { SCALAR_NAMES } from "./model.js";
 export type { CatalogModel, FieldModel, ObjectModel, RelationModel, ScalarName } from "./model.js";

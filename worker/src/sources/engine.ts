@@ -38,6 +38,11 @@ export interface SqlDialect {
    * parameter's type from the column it meets, DuckDB binds JavaScript values as they are.
    */
   typedParam(placeholder: string, type: ScalarName, list: boolean): string;
+  /**
+   * A LIMIT or OFFSET count (a checked non-negative integer): bound where the engine allows it, so
+   * the statement's text, and its prepared statement, is the same for every page.
+   */
+  pageCount(bind: (value: unknown) => string, count: number): string;
   /** Binds a JSON value (`bind` adds a parameter and returns its placeholder); returns the SQL. */
   jsonParam(bind: (value: unknown) => string, value: unknown): string;
   /** JSON equality or containment (PostgreSQL's `@>`) of a JSON column and a bound JSON value. */

@@ -27,6 +27,9 @@ export const duckDbDialect: SqlDialect = {
     // regexp_matches is true when the pattern matches anywhere, like PostgreSQL's `~`.
     return `regexp_matches(${left}, ${right})`;
   },
+  // DuckDB refuses a parameter as the LIMIT of a correlated subquery (a one-to-many relation's
+  // limit): "Non-constant limit not supported in correlated subquery". The count is a checked integer.
+  pageCount: (_bind, count) => String(count),
   typedParam: (placeholder, type, list) => `CAST(${placeholder} AS ${DUCKDB_TYPES[type]}${list ? "[]" : ""})`,
   jsonParam: (bind, value) => `CAST(${bind(JSON.stringify(value))} AS JSON)`,
   jsonCompare: (column, op, value) =>

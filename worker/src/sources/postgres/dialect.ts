@@ -51,6 +51,7 @@ export const postgresDialect: SqlDialect = {
     return `(${left} ~ ${right})`;
   },
   typedParam: (placeholder) => placeholder,
+  pageCount: (bind, count) => bind(count),
   // The driver serialises a jsonb parameter itself: bind the value, not its text.
   jsonParam: (bind, value) => `${bind(value)}::jsonb`,
   // json columns have no equality operator; jsonb does, so compare as jsonb.

@@ -174,7 +174,7 @@ function listRows(c: Compilation, source: RowSource, args: ListArgs): ListRows {
   const conditions = [source.where, compileFilter(c, object, alias, args.filter)].filter((w) => w !== "TRUE");
   const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
   const orderBy = compileOrderBy(c, object, alias, args.order_by);
-  const page = pagination(args);
+  const page = pagination(c, args);
   const distinctOn = args.distinct_on ?? [];
   const quoted = quoteIdent(alias);
   if (distinctOn.length === 0) {
@@ -190,19 +190,15 @@ function listRows(c: Compilation, source: RowSource, args: ListArgs): ListRows {
   return { from: `(${inner}) AS ${quoted}`, where: "", orderBy, page, distinct: true };
 }
 
-/**
- * LIMIT and OFFSET as literals, not bind parameters: DuckDB refuses a parameter there in a correlated
- * subquery (a one-to-many relation with limit: "Non-constant limit not supported in correlated
- * subquery"). The values are checked non-negative integers, so the literal is safe.
- */
-function pagination(args: ListArgs): string {
+/** ` LIMIT n OFFSET m` for the list arguments, each a checked non-negative integer. */
+function pagination(c: Compilation, args: ListArgs): string {
   let sql = "";
   for (const name of ["limit", "offset"] as const) {
     const value = args[name];
     if (value === undefined || value === null) continue;
     if (!Number.isSafeInteger(value) || value < 0)
       throw new FilterError(`${name}: must be a non-negative integer`);
-    sql += ` ${name.toUpperCase()} ${String(value)}`;
+    sql += ` ${name.toUpperCase()} ${c.dialect.pageCount((v) => c.params.add(v), value)}`;
   }
   return sql;
 }
