@@ -2,7 +2,7 @@ import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "@hugr/common";
 import type { WorkerMetrics } from "../observability/index.js";
 import type { GraphQLContext } from "./context.js";
@@ -19,7 +19,7 @@ export interface GraphQLHandlerOptions {
    * The node's schema (core module and loaded data sources). Each request leases the schema current
    * when it arrives and releases it once answered, so loads and unloads never disturb it.
    */
-  schemas: { acquire(): { schema: GraphQLSchema; release(): void } };
+  schemas: { acquire(): { schema: GraphQLSchema; release(): void }; schema(): GraphQLSchema };
 }
 
 /** Query limits: generous for real use, small enough that a hostile document cannot hog a node. */
@@ -33,6 +33,19 @@ const asValidationError = {
   propagateOnRejection: false,
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
+
+/**
+ * Runs each request on the schema its lease holds (handed in as server context). Cheaper than yoga's
+ * schema factory, which copies the server context and keeps a per-request map on every request.
+ */
+function useLeasedSchema(initial: GraphQLSchema): Plugin<ServerContext> {
+  return {
+    onPluginInit: ({ setSchema }) => setSchema(initial),
+    onEnveloped: ({ setSchema, context }) => {
+      if (context?.schema) setSchema(context.schema);
+    },
+  };
+}
 
 /** Answers GraphQL over HTTP requests. */
 export interface GraphQLHandler {
@@ -49,7 +62,6 @@ interface ServerContext extends Record<string, unknown> {
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
   const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
-    schema: (context) => context.schema,
     graphqlEndpoint: "/graphql",
     graphiql: false,
     landingPage: false,
@@ -57,6 +69,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     context: () => options.context(),
     maskedErrors: { maskError: createErrorMasker(options.logger) },
     plugins: [
+      useLeasedSchema(options.schemas.schema()),
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...asValidationError }),
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens }),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...asValidationError }),
