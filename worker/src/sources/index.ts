@@ -4,4 +4,4 @@ export { createSourceLoader } from "./loader.js";
 export { SourceConnectionError, SourceQueryError } from "./errors.js";
 export { DataInputError } from "./sql/errors.js";
 export { createRequestTransactions } from "./transactions.js";
-export type { SourceRequestContext } from "./transactions.js";
+export type { RequestTransactions, SourceRequestContext } from "./transactions.js";

@@ -8,6 +8,8 @@ import type { Querier, SourceEngine } from "./engine.js";
 export interface RequestTransactions {
   /** This request's transaction on `engine`, begun on first use. */
   querier(engine: SourceEngine): Promise<Querier>;
+  /** True once a transaction was begun: a request that wrote nothing has nothing to finish. */
+  begun(): boolean;
   /** Commits (`true`) or rolls back every transaction begun; rejects when a commit fails. */
   finish(commit: boolean): Promise<void>;
 }
@@ -37,6 +39,7 @@ export function createRequestTransactions(): RequestTransactions {
       }
       return entry.querier;
     },
+    begun: () => open.size > 0,
     async finish(commit) {
       const entries = [...open.values()];
       open.clear();

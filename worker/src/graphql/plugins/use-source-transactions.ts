@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { SourceRequestContext } from "../../sources/index.js";
+import type { RequestTransactions, SourceRequestContext } from "../../sources/index.js";
 
 /**
  * Ends the request's data source transactions when execution is done: commit when no field failed,
@@ -11,23 +11,33 @@ export function useSourceTransactions(): Plugin<SourceRequestContext> {
     onExecute({ args }) {
       const transactions = args.contextValue.sourceTransactions;
       return {
-        async onExecuteDone({ result, setResult }) {
+        onExecuteDone({ result, setResult }) {
+          // Most requests write nothing: they end here, without a promise.
+          if (!transactions.begun()) return undefined;
           const failed = "errors" in result && (result as ExecutionResult).errors !== undefined;
-          try {
-            await transactions.finish(!failed);
-          } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            setResult({
-              data: null,
-              errors: [
-                new GraphQLError(`the request's changes were rolled back: ${message}`, {
-                  extensions: { code: "DATA_SOURCE_QUERY_FAILED" },
-                }),
-              ],
-            });
-          }
+          return finish(transactions, !failed, setResult);
         },
       };
     },
   };
+}
+
+async function finish(
+  transactions: RequestTransactions,
+  commit: boolean,
+  setResult: (result: ExecutionResult) => void,
+): Promise<void> {
+  try {
+    await transactions.finish(commit);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    setResult({
+      data: null,
+      errors: [
+        new GraphQLError(`the request's changes were rolled back: ${message}`, {
+          extensions: { code: "DATA_SOURCE_QUERY_FAILED" },
+        }),
+      ],
+    });
+  }
 }
