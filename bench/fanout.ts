@@ -24,7 +24,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -58,6 +57,7 @@ import {
   stopChild,
   integerFlag,
   percentile,
+  rssMb,
   teardownOnce,
   type Machine as BaseMachine,
 } from "./lib.js";
@@ -709,17 +709,6 @@ function describeMachine(): Machine {
     // reported as unknown
   }
   return { ...describeBaseMachine(), postgres };
-}
-
-/** Resident set size in MB of a process (Linux /proc), or undefined. */
-function rssMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const verdict = (met: boolean): string => (met ? "met" : "MISSED");

@@ -308,6 +308,17 @@ export function integerFlag(flag: string, text: string | undefined, fallback: nu
   process.exit(EXIT_FAILURE);
 }
 
+/** Resident set size in MB of a process (Linux /proc), or undefined. */
+export function rssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `p`th percentile (nearest rank) of samples sorted ascending; NaN when there are none. */
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;

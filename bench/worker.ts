@@ -26,6 +26,7 @@ import {
   parseLoadCommandLine,
   requestErrorsExitCode,
   runLoad,
+  rssMb,
   runLoadBenchmark,
   spawnChildMode,
   startBenchPostgres,
@@ -169,7 +170,11 @@ async function startTargets(settings: LoadSettings): Promise<{ bare: Target; wor
 
   let start = performance.now();
   const worker = await startWorker(postgres.url, settings.profileDir);
-  log(`worker ready in ${since(start)} at ${worker.url} (pid ${worker.child.pid})`);
+  // Before any data source exists: the resident memory of an idle node (DESIGN.md: under 150 MB).
+  log(
+    `worker ready in ${since(start)} at ${worker.url} (pid ${worker.child.pid}), ` +
+      `idle RSS ${rssMb(worker.child.pid)?.toFixed(1) ?? "?"} MB`,
+  );
   start = performance.now();
   await seedWorker(worker);
   log(`seeded ${SEED_DATA_SOURCES} data sources with a catalog each in ${since(start)}`);
