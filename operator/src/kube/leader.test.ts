@@ -1,5 +1,13 @@
-import { describe, expect, it } from "vitest";
-import { decideLeaderAction, leaseExpired, type LeaderAction, type LeaderDecisionInput } from "./leader.js";
+import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  createLeaderElector,
+  decideLeaderAction,
+  leaseExpired,
+  type LeaderAction,
+  type LeaderDecisionInput,
+} from "./leader.js";
 
 const NOW = 1_000_000;
 const base: LeaderDecisionInput = {
@@ -80,5 +88,93 @@ describe("leaseExpired", () => {
   it("is expired strictly after renewTime + duration", () => {
     expect(leaseExpired({ renewTimeMs: NOW - 15_000 }, NOW, 15_000)).toBe(false);
     expect(leaseExpired({ renewTimeMs: NOW - 15_001 }, NOW, 15_000)).toBe(true);
+  });
+});
+
+/**
+ * The elector's deadline on fake timers, against a Lease API that creates the Lease and then fails every
+ * request (an apiserver outage). `now` is the decision clock; `skewMs` makes it read behind the timers'
+ * clock, as Date.now does by up to a millisecond against the event loop's clock.
+ */
+describe("the renew deadline", () => {
+  const DEADLINE_MS = 3_000;
+  let skewMs = 0;
+  let written: V1Lease | undefined;
+  let createDelayMs = 0;
+  let stopped = 0;
+
+  const api = {
+    readNamespacedLease: () =>
+      Promise.reject(
+        written ? new TypeError("fetch failed") : Object.assign(new Error("404"), { code: 404 }),
+      ),
+    createNamespacedLease: ({ body }: { body: V1Lease }) =>
+      new Promise<V1Lease>((resolve) => {
+        written = body;
+        setTimeout(() => resolve(body), createDelayMs);
+      }),
+    replaceNamespacedLease: () => Promise.reject(new TypeError("fetch failed")),
+  } as unknown as CoordinationV1Api;
+
+  function elector() {
+    return createLeaderElector(api, {
+      namespace: "ns",
+      name: "lease",
+      identity: "me",
+      leaseDurationMs: 4_000,
+      renewDeadlineMs: DEADLINE_MS,
+      // Longer than the deadline, so only the deadline timer can end leadership in time.
+      retryPeriodMs: 3_500,
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => (stopped += 1),
+      logger: pino({ level: "silent" }),
+      now: () => Date.now() - skewMs,
+    });
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW });
+    skewMs = 0;
+    written = undefined;
+    createDelayMs = 0;
+    stopped = 0;
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("steps down at the deadline while renewals fail, also when its timer fires early by now()", async () => {
+    const e = elector();
+    e.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(e.isLeader()).toBe(true);
+    skewMs = 1; // the deadline timer (armed for deadline + 1 ms) now fires at exactly the deadline by now()
+    await vi.advanceTimersByTimeAsync(DEADLINE_MS + 1);
+    expect(stopped).toBe(0); // now() - renewTime === the deadline: still leading
+    await vi.advanceTimersByTimeAsync(1);
+    expect(e.isLeader()).toBe(false);
+    expect(stopped).toBe(1);
+    await e.stop();
+  });
+
+  it("counts the deadline from the renewTime written, not from when the write was answered", async () => {
+    createDelayMs = 1_000;
+    const e = elector();
+    e.start();
+    await vi.advanceTimersByTimeAsync(createDelayMs);
+    expect(e.isLeader()).toBe(true);
+    expect(new Date(String(written?.spec?.renewTime)).getTime()).toBe(NOW);
+    // A standby sees the Lease expire at renewTime + lease duration: the leader must be gone before.
+    await vi.advanceTimersByTimeAsync(DEADLINE_MS - createDelayMs + 1);
+    expect(stopped).toBe(1);
+    await e.stop();
+  });
+
+  it("does not start leading on a write answered after the deadline", async () => {
+    createDelayMs = DEADLINE_MS + 1;
+    const e = elector();
+    e.start();
+    await vi.advanceTimersByTimeAsync(createDelayMs);
+    expect(e.isLeader()).toBe(false);
+    expect(stopped).toBe(0);
+    await e.stop();
   });
 });

@@ -6,12 +6,13 @@
  * Every `retryPeriodMs` each candidate reads the Lease and decides with {@link decideLeaderAction}:
  * create it, acquire it (free or expired), renew it (ours), wait, or give up. Writes carry the
  * resourceVersion that was read, so when two candidates race for an expired Lease the apiserver
- * answers 409 to the slower one. A leader that has not renewed for `renewDeadlineMs` stops leading
- * (onStoppedLeading) before its Lease can expire at the others (`leaseDurationMs` > `renewDeadlineMs`),
- * so two leaders never overlap as long as the nodes' clocks agree within the difference (5 s by
- * default). Expiry compares the holder's renewTime with this candidate's clock; client-go instead
- * times it from when it saw the Lease last change, which survives any skew but makes a standby that
- * starts after a crash wait a full lease duration even for a Lease that expired long ago.
+ * answers 409 to the slower one. A leader that has not renewed for `renewDeadlineMs`, counted from the
+ * renewTime of its last successful write, stops leading (onStoppedLeading) whatever made its renewals
+ * fail, before its Lease can expire at the others (`leaseDurationMs` > `renewDeadlineMs`), so two
+ * leaders never overlap as long as the nodes' clocks agree within the difference (5 s by default).
+ * Expiry compares the holder's renewTime with this candidate's clock; client-go instead times it from
+ * when it saw the Lease last change, which survives any skew but makes a standby that starts after a
+ * crash wait a full lease duration even for a Lease that expired long ago.
  *
  * As in client-go the elector is one-shot: once leadership is lost (or released), it stops
  * campaigning; the operator exits, and its replacement campaigns afresh.
@@ -52,7 +53,10 @@ export interface LeaderDecisionInput {
   renewDeadlineMs: number;
   /** Whether this candidate currently leads. */
   leading: boolean;
-  /** When this candidate last wrote the Lease successfully (acquire or renew), while leading. */
+  /**
+   * The renewTime of this candidate's last successful write (create, acquire or renew), while leading:
+   * when the request was sent, not when it was answered (see {@link write}).
+   */
   lastRenewAt?: number;
 }
 
@@ -198,6 +202,9 @@ async function campaign(elector: Elector): Promise<void> {
       options.logger.error(errorSummary(error), "leader election round failed");
     });
     await state.round;
+    // A round that could not read or write the Lease decides nothing, so check the deadline here too:
+    // as in client-go's renew loop, failing renewals of any kind end leadership at the deadline.
+    if (state.leading && !isLeader(elector)) lose(elector, "renew deadline passed");
     if (state.stopped) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, options.retryPeriodMs);
@@ -237,6 +244,7 @@ async function round(elector: Elector): Promise<void> {
 
 async function act(elector: Elector, action: LeaderAction, lease: V1Lease | undefined): Promise<void> {
   const { api, options } = elector;
+  const stamp = options.now();
   switch (action) {
     case "wait":
       noteHolder(elector, lease?.spec?.holderIdentity ?? "");
@@ -245,29 +253,36 @@ async function act(elector: Elector, action: LeaderAction, lease: V1Lease | unde
       lose(elector, `the lease is held by '${lease?.spec?.holderIdentity ?? ""}' or was not renewed in time`);
       return;
     case "create":
-      await write(elector, "create", () =>
-        api.createNamespacedLease({ namespace: options.namespace, body: leaseBody(elector, undefined) }),
+      await write(elector, "create", stamp, () =>
+        api.createNamespacedLease({
+          namespace: options.namespace,
+          body: leaseBody(elector, stamp, undefined),
+        }),
       );
       return;
     case "acquire":
     case "renew":
-      await write(elector, action, () =>
+      await write(elector, action, stamp, () =>
         api.replaceNamespacedLease({
           namespace: options.namespace,
           name: options.name,
-          body: leaseBody(elector, lease, action),
+          body: leaseBody(elector, stamp, lease, action),
         }),
       );
   }
 }
 
 /**
- * Writes the Lease; success makes (or keeps) us leader. A 409 (AlreadyExists on create, Conflict on
- * replace) means another candidate wrote since our read: it won this round.
+ * Writes the Lease whose renewTime is `stamp`; success makes (or keeps) us leader. A 409 (AlreadyExists
+ * on create, Conflict on replace) means another candidate wrote since our read: it won this round.
+ *
+ * The renew deadline counts from `stamp`, not from the answer: the standbys time the Lease's expiry from
+ * the renewTime it carries, so a renewal answered late must not push our step-down past that expiry.
  */
 async function write(
   elector: Elector,
   action: "create" | "acquire" | "renew",
+  stamp: number,
   send: () => Promise<V1Lease>,
 ): Promise<void> {
   const { options, state } = elector;
@@ -283,15 +298,27 @@ async function write(
   }
   // A release() or stop() that ran meanwhile wins: do not start leading after it.
   if (state.stopped) return;
-  state.lastRenewAt = options.now();
+  if (options.now() - stamp > options.renewDeadlineMs) {
+    // Answered too late to count: leading, we step down; standing by, we do not start (the next round
+    // renews the Lease we now hold, and leads if that renewal is answered in time).
+    options.logger.warn({ action }, "the lease write was answered after the renew deadline");
+    lose(elector, "renew deadline passed");
+    return;
+  }
+  state.lastRenewAt = stamp;
   armDeadline(elector);
   if (!state.leading) becomeLeader(elector, action);
 }
 
 /** The Lease to write: ours, renewed now; on acquire with a new acquireTime and one more transition. */
-function leaseBody(elector: Elector, observed: V1Lease | undefined, action?: "acquire" | "renew"): V1Lease {
+function leaseBody(
+  elector: Elector,
+  stamp: number,
+  observed: V1Lease | undefined,
+  action?: "acquire" | "renew",
+): V1Lease {
   const { options } = elector;
-  const now = new V1MicroTime(options.now());
+  const now = new V1MicroTime(stamp);
   const renew = action === "renew";
   const spec = observed?.spec ?? {};
   const transitions = observed === undefined ? 0 : (spec.leaseTransitions ?? 0) + (renew ? 0 : 1);
@@ -339,14 +366,29 @@ function endLeadership(elector: Elector): void {
 /**
  * Gives up leadership renewDeadlineMs after the last successful write, even while a round hangs on an
  * unanswered request (the rounds alone would notice only when that request settles).
+ *
+ * The timer runs on the event loop's monotonic millisecond clock, the deadline on `options.now()`
+ * (Date.now): both truncated to whole milliseconds from different origins, so a timer armed for the
+ * remaining time + 1 ms can still fire while `now() - lastRenewAt` equals the deadline exactly (measured:
+ * 2-8 % of 3001 ms timers). Such an early firing re-arms for what is left by `now()`; before, it was
+ * dropped, and a leader whose every request failed (an apiserver outage) never stepped down until a read
+ * succeeded again, while a standby could already acquire.
  */
 function armDeadline(elector: Elector): void {
   const { options, state } = elector;
   clearTimeout(state.deadlineTimer);
-  state.deadlineTimer = setTimeout(() => {
-    state.deadlineTimer = undefined;
-    if (state.leading && !isLeader(elector)) lose(elector, "renew deadline passed");
-  }, options.renewDeadlineMs + 1);
+  state.deadlineTimer = undefined;
+  if (state.lastRenewAt === undefined) return;
+  const remaining = state.lastRenewAt + options.renewDeadlineMs - options.now();
+  state.deadlineTimer = setTimeout(
+    () => {
+      state.deadlineTimer = undefined;
+      if (!state.leading) return;
+      if (isLeader(elector)) armDeadline(elector);
+      else lose(elector, "renew deadline passed");
+    },
+    Math.max(remaining, 0) + 1,
+  );
 }
 
 function noteHolder(elector: Elector, holder: string): void {
