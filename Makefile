@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration run run-management bench bench-fanout bench-reconcile bench-query clean schema generate envtest
+.PHONY: all install build typecheck lint format test test-unit test-integration test-kind run run-management bench bench-fanout bench-reconcile bench-query clean schema generate envtest
 
 all: build
 
@@ -27,6 +27,13 @@ format:
 
 test: build lint ## the whole suite: unit and integration tiers
 	vitest run
+
+test-kind: ## the kind suite on real pods (e2e/kind): the plain kind flow with a running Docker, else offline with private daemons (as CI, as root)
+	@if docker info >/dev/null 2>&1 && command -v kind >/dev/null 2>&1; then \
+		bash e2e/kind/run.sh; \
+	else \
+		bash e2e/kind/offline/run.sh; \
+	fi
 
 test-unit:
 	vitest run --project unit

@@ -5,6 +5,7 @@
  *
  *   npx tsx e2e/kind/run-scenarios.ts [name-filter...]
  *
+ * The shared scenarios (e2e/scenarios) run first, then those only real pods can show (pod-scenarios.ts).
  * Arguments keep only the scenarios whose name contains one of them. The environment:
  *
  *   KUBECTL                 kubectl command (default kubectl)
@@ -16,18 +17,21 @@
  *                           (default postgres://analytics@postgres.<namespace>.svc:5432/analytics)
  *   E2E_OPERATOR_NAMESPACE  the operator's namespace, for its logs (default hugr-system)
  *   E2E_TIMEOUT_MS          how long one convergence may take (default 120000)
+ *   DOCKER                  docker command, to kill a container's process from its kind node (default docker)
  *
  * Exits 0 when every scenario passed, 1 otherwise.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import type { GraphQLResult, KubectlResult, ScenarioDriver } from "../scenarios/driver.js";
+import type { GraphQLResult, KubectlResult } from "../scenarios/driver.js";
 import { runScenarios } from "../scenarios/run.js";
 import { SCENARIOS } from "../scenarios/scenarios.js";
+import { podScenarios, type PodScenarioDriver } from "./pod-scenarios.js";
 
 const env = process.env;
 const KUBECTL = env["KUBECTL"] ?? "kubectl";
+const DOCKER = env["DOCKER"] ?? "docker";
 const NAMESPACE = env["E2E_NAMESPACE"] ?? "hugr-e2e";
 const CLUSTER = env["E2E_CLUSTER"] ?? "demo";
 const REPLICAS = Number(env["E2E_REPLICAS"] ?? "2");
@@ -48,8 +52,13 @@ function log(message: string): void {
 }
 
 /** Runs kubectl; resolves with its exit code and output, never rejects for a non-zero code. */
-async function kubectl(args: string[], input?: string): Promise<KubectlResult> {
-  const child = spawn(KUBECTL, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+function kubectl(args: string[], input?: string): Promise<KubectlResult> {
+  return run(KUBECTL, args, input);
+}
+
+/** Runs a command; resolves with its exit code and output, never rejects for a non-zero code. */
+async function run(command: string, args: string[], input?: string): Promise<KubectlResult> {
+  const child = spawn(command, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -195,16 +204,33 @@ async function logs(): Promise<string> {
   return results.map((r) => r.stdout).join("\n");
 }
 
+/**
+ * SIGKILL to a container's main process, sent from its kind node (a container of the docker that runs
+ * kind): inside the pod the process is pid 1 of its namespace, which ignores a SIGKILL sent from there.
+ */
+async function killContainerProcess(namespace: string, pod: string, container: string): Promise<void> {
+  const read = await kubectl(["get", "pod", pod, "-n", namespace, "-o", "json"]);
+  if (read.code !== 0) throw new Error(`kubectl get pod ${pod}: ${read.stderr}`);
+  const object = JSON.parse(read.stdout) as {
+    spec: { nodeName: string };
+    status: { containerStatuses?: { name: string; containerID?: string }[] };
+  };
+  const id = object.status.containerStatuses
+    ?.find((c) => c.name === container)
+    ?.containerID?.replace(/^\w+:\/\//, "");
+  if (!id) throw new Error(`pod ${pod} has no running container ${container}`);
+  const script = `kill -9 "$(crictl inspect --output go-template --template '{{.info.pid}}' ${id})"`;
+  const result = await run(DOCKER, ["exec", object.spec.nodeName, "sh", "-c", script]);
+  if (result.code !== 0)
+    throw new Error(`kill -9 of ${pod}/${container} on ${object.spec.nodeName}: ${result.stderr}`);
+  log(`  kill -9 of the main process of ${pod}/${container} (container ${id.slice(0, 12)})`);
+}
+
+const measured: [what: string, ms: number][] = [];
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
-  const scenarios = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
-  if (scenarios.length === 0) {
-    log(
-      `no scenario matches ${JSON.stringify(filters)}; the scenarios:\n${SCENARIOS.map((s) => `  ${s.name}`).join("\n")}`,
-    );
-    return 1;
-  }
-  const driver: ScenarioDriver = {
+  const driver: PodScenarioDriver = {
     kubectl,
     graphql,
     namespace: NAMESPACE,
@@ -215,13 +241,28 @@ async function main(): Promise<number> {
     eventually,
     logs,
     log,
+    operatorNamespace: OPERATOR_NAMESPACE,
+    killContainerProcess,
+    measure: (what, ms) => {
+      measured.push([what, ms]);
+      log(`  measured: ${what}: ${(ms / 1000).toFixed(1)} s`);
+    },
   };
+  const all = [...SCENARIOS, ...podScenarios(driver)];
+  const scenarios = all.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
+  if (scenarios.length === 0) {
+    log(
+      `no scenario matches ${JSON.stringify(filters)}; the scenarios:\n${all.map((s) => `  ${s.name}`).join("\n")}`,
+    );
+    return 1;
+  }
   log(`${scenarios.length} scenario(s) against HugrCluster ${NAMESPACE}/${CLUSTER} (${REPLICAS} nodes)`);
   try {
     const outcomes = await runScenarios(driver, scenarios);
     const failed = outcomes.filter((o) => !o.ok);
     log(`${outcomes.length - failed.length} passed, ${failed.length} failed`);
     for (const outcome of failed) log(`  failed: ${outcome.name}`);
+    for (const [what, ms] of measured) log(`  measured: ${what}: ${(ms / 1000).toFixed(1)} s`);
     return failed.length === 0 ? 0 : 1;
   } finally {
     forward.reset();

@@ -13,6 +13,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CLUSTER_NAME="${KIND_CLUSTER_NAME:-hugr-e2e}"
 KEEP_CLUSTER="${KEEP_CLUSTER:-0}"
 KIND_NODE_IMAGE="${KIND_NODE_IMAGE:-}"          # kindest/node:vX.Y.Z; kind's default when empty
+KIND_CONFIG="${KIND_CONFIG:-}"                  # a kind cluster configuration file; kind's default when empty
+# Images of the local Docker to load into the cluster before anything starts (no registry needed for them).
+KIND_LOAD_IMAGES="${KIND_LOAD_IMAGES:-}"
+DOCKER_BUILD_FLAGS="${DOCKER_BUILD_FLAGS:-}"    # more flags of `docker build`, e.g. --network host
 OPERATOR_IMAGE="${OPERATOR_IMAGE:-hugr-operator}"
 WORKER_IMAGE="${WORKER_IMAGE:-hugr-worker}"
 POSTGRES_IMAGE="${POSTGRES_IMAGE:-postgres:16}"
@@ -89,9 +93,19 @@ else
   log "creating kind cluster '$CLUSTER_NAME'"
   CLUSTER_IN_USE=1
   kind create cluster --name "$CLUSTER_NAME" --kubeconfig "$KUBECONFIG" --wait 120s \
-    ${KIND_NODE_IMAGE:+--image "$KIND_NODE_IMAGE"}
+    ${KIND_NODE_IMAGE:+--image "$KIND_NODE_IMAGE"} ${KIND_CONFIG:+--config "$KIND_CONFIG"}
 fi
 kubectl cluster-info >/dev/null
+if [ -n "$KIND_LOAD_IMAGES" ]; then
+  log "kind load docker-image $KIND_LOAD_IMAGES"
+  # shellcheck disable=SC2086 # a list of image names
+  kind load docker-image --name "$CLUSTER_NAME" $KIND_LOAD_IMAGES
+fi
+
+# --- metrics-server, for the HorizontalPodAutoscaler ---------------------------------------------
+log "metrics-server (e2e/kind/metrics-server.yaml)"
+kubectl apply --server-side -f "$ROOT/e2e/kind/metrics-server.yaml"
+kubectl rollout status -n kube-system deployment/metrics-server --timeout="$WAIT"
 
 # --- images -------------------------------------------------------------------------------------
 # Each image is tagged with its own content id, so a rebuilt image changes the pod templates and a
@@ -103,7 +117,8 @@ build_image() { # name dockerfile; sets IMAGE_REF to name:e2e-<id>
     log "SKIP_BUILD=1: using the existing image $name:e2e"
   else
     log "docker build -f $dockerfile -t $name:e2e"
-    docker build -f "$ROOT/$dockerfile" -t "$name:e2e" "$ROOT"
+    # shellcheck disable=SC2086 # a list of flags
+    docker build $DOCKER_BUILD_FLAGS -f "$ROOT/$dockerfile" -t "$name:e2e" "$ROOT"
   fi
   id="$(docker image inspect --format '{{.Id}}' "$name:e2e")"
   id="${id#sha256:}"
