@@ -1,7 +1,8 @@
 /**
  * The operator's life on a real kube-apiserver with kube-controller-manager running: garbage
  * collection of a deleted HugrCluster's children, and leader election between two operator processes
- * (a standby takes over within the lease time when the leader dies).
+ * (a standby takes over within the lease time when the leader dies; a container restarted in the
+ * leader's pod is a new candidate that waits for the Lease like any standby).
  */
 import type { V1Lease } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,9 +78,16 @@ async function leaderPods(): Promise<string[]> {
     .map((line) => line.replace("pod/", ""));
 }
 
-/** True when `identity` holds the Lease and is the only pod labelled leader. */
-async function leads(identity: string): Promise<boolean> {
-  return (await holder()) === identity && JSON.stringify(await leaderPods()) === JSON.stringify([identity]);
+/** The pod part of a Lease holder identity `<pod name>_<random UUID>`. */
+function podOf(identity: string | undefined): string | undefined {
+  return identity?.slice(0, identity.lastIndexOf("_"));
+}
+
+/** True when a process of pod `podName` holds the Lease and that pod alone is labelled leader. */
+async function leads(podName: string): Promise<boolean> {
+  return (
+    podOf(await holder()) === podName && JSON.stringify(await leaderPods()) === JSON.stringify([podName])
+  );
 }
 
 /** The status a replica's management API answers (503 UNAVAILABLE on a standby). */
@@ -108,10 +116,10 @@ afterAll(async () => {
 describe("operator lifecycle", () => {
   it("keeps one leader, labelled on its pod; a standby takes over within the lease time when the leader dies", async () => {
     await Promise.all(["operator-a", "operator-b"].map(createReplicaPod));
-    const first = await startOperatorProcess({ kubeconfigPath, identity: "operator-a" });
+    const first = await startOperatorProcess({ kubeconfigPath, podName: "operator-a" });
     operators.push(first);
     await eventually(() => leads("operator-a"), 10_000, "operator-a to lead");
-    const second = await startOperatorProcess({ kubeconfigPath, identity: "operator-b" });
+    const second = await startOperatorProcess({ kubeconfigPath, podName: "operator-b" });
     operators.push(second);
     // Both are ready (caches synced); only the leader is selected by the Service and serves workers.
     expect(await leaderPods()).toEqual(["operator-a"]);
@@ -128,7 +136,7 @@ describe("operator lifecycle", () => {
 
     await first.stop("SIGKILL");
     const tookOverMs = await eventually(
-      async () => (await holder()) === "operator-b" && (await leaderPods()).includes("operator-b"),
+      async () => podOf(await holder()) === "operator-b" && (await leaderPods()).includes("operator-b"),
       LEASE_DURATION_MS * 3,
       "operator-b to lead",
     );
@@ -145,7 +153,7 @@ describe("operator lifecycle", () => {
 
     // The killed pod still carries the label (its unready container is out of the Service). The
     // kubelet restarts the container: it clears its own stale label and stays a standby.
-    operators.push(await startOperatorProcess({ kubeconfigPath, identity: "operator-a" }));
+    operators.push(await startOperatorProcess({ kubeconfigPath, podName: "operator-a" }));
     expect(await leaderPods()).toEqual(["operator-b"]);
   });
 
@@ -157,6 +165,36 @@ describe("operator lifecycle", () => {
       "operator-a to lead again",
     );
     expect(tookOverMs).toBeLessThan(LEASE_DURATION_MS);
+  });
+
+  it("makes a container restarted in the leader's pod wait for the Lease to expire, as any standby", async () => {
+    // A leader with a long Lease, so that its successor's start fits well within it.
+    expect(await operators[2]!.stop("SIGTERM")).toBe(0);
+    const longLeaseMs = 10_000;
+    const leader = await startOperatorProcess({
+      kubeconfigPath,
+      podName: "operator-a",
+      env: { LEADER_ELECTION_LEASE_DURATION: `${longLeaseMs / 1000}s` },
+    });
+    operators.push(leader);
+    await eventually(() => leads("operator-a"), LEASE_DURATION_MS * 3, "operator-a to lead");
+    const term = await holder();
+
+    // The kubelet restarts the killed container in the same pod: same POD_NAME, a new process.
+    await leader.stop("SIGKILL");
+    const killedAt = Date.now();
+    const restarted = await startOperatorProcess({ kubeconfigPath, podName: "operator-a" });
+    operators.push(restarted);
+    // The term of the killed process is not its own: it stands by, its stale label removed.
+    expect(Date.now() - killedAt).toBeLessThan(longLeaseMs - 2 * RETRY_PERIOD_MS);
+    expect(await holder()).toBe(term);
+    expect(await managementStatus(restarted)).toBe(503);
+    expect(await leaderPods()).toEqual([]);
+
+    await eventually(() => leads("operator-a"), longLeaseMs * 2, "the restarted operator-a to lead");
+    expect(Date.now() - killedAt).toBeGreaterThan(longLeaseMs - 2 * RETRY_PERIOD_MS);
+    expect(await holder()).not.toBe(term);
+    expect(await managementStatus(restarted)).not.toBe(503);
   });
 
   it("leaves garbage collection of a deleted cluster's children to their owner references", async () => {

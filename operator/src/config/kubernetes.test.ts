@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { parseOperatorConfig } from "./kubernetes.js";
 
@@ -9,7 +10,8 @@ describe("parseOperatorConfig", () => {
       bind: { host: "", port: 14000 },
       logLevel: "info",
       namespace: "hugr-system",
-      identity: "hugr-operator-5d8f-x2",
+      podName: "hugr-operator-5d8f-x2",
+      identity: expect.stringMatching(/^hugr-operator-5d8f-x2_[0-9a-f-]{36}$/),
       managementUrl: "http://hugr-operator.hugr-system.svc:14000",
       watchNamespaces: [],
       leaderElection: {
@@ -61,6 +63,22 @@ describe("parseOperatorConfig", () => {
       checkIntervalMs: 10_000,
       removeAfterMs: 60_000,
     });
+  });
+
+  it("gives every process its own Lease identity, prefixed by the pod name", () => {
+    const first = parseOperatorConfig(base);
+    const second = parseOperatorConfig(base);
+    expect(first.podName).toBe("hugr-operator-5d8f-x2");
+    expect(second.podName).toBe(first.podName);
+    expect(first.identity.startsWith("hugr-operator-5d8f-x2_")).toBe(true);
+    expect(second.identity.startsWith("hugr-operator-5d8f-x2_")).toBe(true);
+    expect(second.identity).not.toBe(first.identity);
+  });
+
+  it("names the pod after the host outside a pod", () => {
+    const config = parseOperatorConfig({ POD_NAMESPACE: "hugr-system" });
+    expect(config.podName).toBe(hostname());
+    expect(config.identity.startsWith(`${hostname()}_`)).toBe(true);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
   ConfigError,
@@ -21,6 +22,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * core database, authentication) come from each HugrCluster, not from here; TIMEOUT, CHECK and
  * NODE_REMOVE_AFTER keep their standalone meaning and apply to every cluster. Throws a ConfigError
  * naming the first wrong variable.
+ * The leader-election identity is generated here, once per call: `<podName>_<random UUID>`.
  */
 export function parseOperatorConfig(env: Env): OperatorConfig {
   const bind = readBind(env, DEFAULT_BIND);
@@ -41,11 +43,13 @@ export function parseOperatorConfig(env: Env): OperatorConfig {
       `${renewDeadlineMs}ms`,
     );
   }
+  const podName = readString(env, "POD_NAME") ?? hostname();
   return {
     bind,
     logLevel: readLogLevel(env),
     namespace,
-    identity: readString(env, "POD_NAME") ?? hostname(),
+    podName,
+    identity: `${podName}_${randomUUID()}`,
     managementUrl:
       readHttpUrl(env, "OPERATOR_MANAGEMENT_URL") ?? `http://hugr-operator.${namespace}.svc:${bind.port}`,
     watchNamespaces: readWatchNamespaces(env),

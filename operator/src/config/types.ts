@@ -32,7 +32,17 @@ export interface OperatorConfig {
   logLevel: LogLevel;
   /** POD_NAMESPACE: the operator's own namespace, where its Lease lives. */
   namespace: string;
-  /** POD_NAME (default the host name): this replica's identity in the Lease and in Events. */
+  /**
+   * POD_NAME (default the host name): the name of this replica's pod. The leader labels that pod,
+   * and Events name it as their reporting instance.
+   */
+  podName: string;
+  /**
+   * The holder identity of this process in the Lease: `<podName>_<random UUID>`, generated once when
+   * the configuration is read, as controller-runtime does. A container restarted in the same pod, or a
+   * second process on the same host, is another candidate: it never renews a term it does not hold,
+   * but waits for the Lease to expire like any standby.
+   */
   identity: string;
   /**
    * OPERATOR_MANAGEMENT_URL: how worker pods reach this operator's Service, default

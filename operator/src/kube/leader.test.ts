@@ -41,7 +41,7 @@ describe("decideLeaderAction", () => {
     ],
     ["another holder that never renewed: acquire", { lease: { holderIdentity: "other" } }, "acquire"],
     [
-      "our lease while standing by (a restart with the same identity): renew",
+      "our lease while standing by (this process campaigning again after stepping down): renew",
       { lease: { holderIdentity: "me", renewTimeMs: NOW - 60_000 } },
       "renew",
     ],

@@ -83,7 +83,10 @@ export interface LeaderElectionOptions {
   /** Namespace and name of the Lease. */
   namespace: string;
   name: string;
-  /** This candidate's identity (the pod name): unique among the candidates. */
+  /**
+   * This candidate's identity: unique per process (the operator uses `<pod name>_<random UUID>`), so
+   * a restarted process never renews the term of its predecessor.
+   */
   identity: string;
   /** How long a Lease stays valid after its last renewal. Default 15 s. */
   leaseDurationMs?: number;

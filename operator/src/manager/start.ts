@@ -84,7 +84,7 @@ export async function startOperator(
   // A container restarted in the same pod must not keep the label of a leadership it lost.
   const leaderPod = createLeaderPodLabel(
     clients.core,
-    { namespace: config.namespace, name: config.identity },
+    { namespace: config.namespace, name: config.podName },
     logger,
   );
   await leaderPod.mark(false);
@@ -112,7 +112,7 @@ export async function startOperator(
       });
     },
   });
-  const events = createEventRecorder({ api: clients.events, identity: config.identity, logger });
+  const events = createEventRecorder({ api: clients.events, identity: config.podName, logger });
   const recordEvent: ClusterEventRecorder = (cluster, event) =>
     void events.record(referenceTo(cluster as KubernetesObject), event);
   const reconcilers = {
@@ -196,6 +196,7 @@ export async function startOperator(
       address: server.address,
       managementUrl: config.managementUrl,
       namespaces: config.watchNamespaces,
+      pod: config.podName,
       identity: config.identity,
     },
     "operator started",

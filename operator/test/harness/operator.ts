@@ -114,8 +114,11 @@ export async function operatorKubeconfig(env: Envtest): Promise<string> {
 
 export interface OperatorProcessOptions {
   kubeconfigPath: string;
-  /** POD_NAME: the replica's identity in the Lease. */
-  identity?: string;
+  /**
+   * POD_NAME: the replica's pod, which it labels when leading; its Lease identity is
+   * `<podName>_<random UUID>`, new for every process.
+   */
+  podName?: string;
   /** Extra or overriding environment variables. */
   env?: Record<string, string>;
   /** Resolve before the replica is ready (a standby is never ready). */
@@ -136,7 +139,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     env: {
       KUBECONFIG: options.kubeconfigPath,
       POD_NAMESPACE: OPERATOR_NAMESPACE,
-      POD_NAME: options.identity ?? "hugr-operator-0",
+      POD_NAME: options.podName ?? "hugr-operator-0",
       OPERATOR_MANAGEMENT_URL: `http://127.0.0.1:${port}`,
       LEADER_ELECTION_LEASE_DURATION: "4s",
       LEADER_ELECTION_RENEW_DEADLINE: "3s",
