@@ -114,7 +114,7 @@ down() {
   rm -f "${STATE}/dockerd-own.pid"
   stop containerd
   # dockerd leaves the bind mount of the host's network namespace in its exec root.
-  grep -o " ${STATE}/[^ ]*" /proc/self/mountinfo | sort -r | while read -r mount_point; do
+  { grep -o " ${STATE}/[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r mount_point; do
     umount "${mount_point}" 2>/dev/null || umount -l "${mount_point}" 2>/dev/null || log "could not unmount ${mount_point}"
   done
   rm -rf "${STATE}/docker-exec" "${CONTAINERD_DIR}/state" "${STATE}/docker.sock"
