@@ -182,6 +182,8 @@ interface Load {
    * requests in flight); resolves with its summary and removes its pod.
    */
   result(options?: { stop: boolean }): Promise<LoadSummary>;
+  /** Removes the load's pod if it is still there (a scenario that failed before its result). */
+  discard(): Promise<void>;
 }
 
 async function startLoad(
@@ -231,8 +233,20 @@ async function startLoad(
   driver.log?.(
     `  load ${name}: ${options.rate} requests/s for ${options.durationS} s through svc/${driver.clusterName}`,
   );
+  const discard = async (): Promise<void> => {
+    await kubectlOk(driver, [
+      "delete",
+      "pod",
+      name,
+      "-n",
+      driver.namespace,
+      "--ignore-not-found",
+      "--wait=false",
+    ]);
+  };
   return {
     name,
+    discard,
     async result({ stop } = { stop: false }): Promise<LoadSummary> {
       try {
         if (stop) {
@@ -255,15 +269,7 @@ async function startLoad(
         );
         return summary;
       } finally {
-        await kubectlOk(driver, [
-          "delete",
-          "pod",
-          name,
-          "-n",
-          driver.namespace,
-          "--ignore-not-found",
-          "--wait=false",
-        ]);
+        await discard();
       }
     },
   };
@@ -317,10 +323,20 @@ function scaleUnderLoad(driver: PodScenarioDriver): Scenario {
       try {
         await scale(driver.replicas + 1);
         await scale(1);
-      } finally {
         await scale(driver.replicas);
+        assertNoFailures(await load.result({ stop: true }), "scaling up and down");
+      } finally {
+        await load.discard();
+        // Back to the size the next scenarios expect, also after a failure (they wait to converge).
+        await kubectlOk(driver, [
+          "scale",
+          "hc",
+          driver.clusterName,
+          "-n",
+          driver.namespace,
+          `--replicas=${driver.replicas}`,
+        ]);
       }
-      assertNoFailures(await load.result({ stop: true }), "scaling up and down");
     },
   };
 }
@@ -354,6 +370,7 @@ function autoscaling(driver: PodScenarioDriver): Scenario {
           },
         },
       });
+      let load: Load | undefined;
       try {
         await waitFor(
           driver,
@@ -363,7 +380,7 @@ function autoscaling(driver: PodScenarioDriver): Scenario {
           180_000,
         );
         const began = Date.now();
-        const load = await startLoad(driver, { query: CORE_QUERY, rate: 60, durationS: 120, cpu: "100m" });
+        load = await startLoad(driver, { query: CORE_QUERY, rate: 60, durationS: 120, cpu: "100m" });
         let lowestSeen = Number.MAX_SAFE_INTEGER;
         const scaledUp = await waitFor(
           driver,
@@ -419,6 +436,7 @@ function autoscaling(driver: PodScenarioDriver): Scenario {
         driver.measure("autoscaling: load end -> HPA scales back down", Date.now() - ended);
         await converged(driver, min, 180_000);
       } finally {
+        await load?.discard();
         await patchCluster(driver, { spec: { autoscaling: { enabled: false }, replicas: driver.replicas } });
         await converged(driver, driver.replicas, 180_000);
       }
@@ -463,9 +481,10 @@ const rollingChange: Scenario = {
     assert.deepEqual(eventsIn(await gql(driver, eventsQuery(where)), where), EVENTS_ROWS);
     const pdb = await getResource(driver, "pdb", driver.clusterName);
     assert.ok(pdb, `the PodDisruptionBudget ${driver.clusterName} exists`);
+    let load: Load | undefined;
     try {
       // Every request reads the data source: a pod Ready before it loaded the source would fail some.
-      const load = await startLoad(driver, { query: eventsQuery(where), rate: 10, durationS: 200 });
+      load = await startLoad(driver, { query: eventsQuery(where), rate: 10, durationS: 200 });
 
       const hc = await hugrCluster(driver);
       const env = (hc.spec.env ?? []).filter((e) => e.name !== "E2E_ROLL");
@@ -502,6 +521,7 @@ const rollingChange: Scenario = {
       await rolledOut(driver, before);
       assertNoFailures(await load.result({ stop: true }), "two rollouts");
     } finally {
+      await load?.discard();
       await kubectlOk(driver, [
         "delete",
         "hds",

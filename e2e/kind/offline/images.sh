@@ -17,6 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FILES="${OFFLINE_DIR}/files"
 ENVTEST_DIR=""
+rm -rf "${CACHE}"/images-work.* # what a killed run left behind
 WORK="$(mktemp -d "${CACHE}/images-work.XXXXXX")"
 trap 'rm -rf "${WORK}"' EXIT
 
