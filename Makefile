@@ -25,14 +25,14 @@ lint: typecheck build ## type-aware lint, formatting check, committed schema and
 format:
 	prettier --write .
 
-test: build lint ## the whole suite: unit and integration tiers
-	vitest run
+test: build lint ## unit and integration tiers (the kind tier: make test-kind)
+	vitest run --project unit --project integration
 
 test-kind: ## the kind suite on real pods (e2e/kind): the plain kind flow with a running Docker, else offline with private daemons (as CI, as root)
 	@if docker info >/dev/null 2>&1 && command -v kind >/dev/null 2>&1; then \
 		bash e2e/kind/run.sh; \
 	else \
-		bash e2e/kind/offline/run.sh; \
+		vitest run --project kind && bash e2e/kind/offline/run.sh; \
 	fi
 
 test-unit:
