@@ -13,7 +13,17 @@ import { CLUSTER_NODES_VIEW } from "../cluster/reference-cluster-queries.js";
 import type { Scenario, ScenarioDriver } from "../scenarios/driver.js";
 import { EVENTS_ROWS, eventsIn, eventsQuery } from "../scenarios/events-source.js";
 import { analyticsDataSource, ANALYTICS } from "../scenarios/scenarios.js";
-import { apply, getResource, gql, isReady, kubectlOk, waitFor, type Resource } from "../scenarios/steps.js";
+import {
+  apply,
+  deleteResource,
+  getResource,
+  gql,
+  isReady,
+  kubectlOk,
+  waitFor,
+  type Resource,
+} from "../scenarios/steps.js";
+import type { LoadSummary } from "./load/load-generator.js";
 
 /** What the pod scenarios need beyond the shared driver. */
 export interface PodScenarioDriver extends ScenarioDriver {
@@ -77,18 +87,6 @@ interface ClusterNode {
   name: string;
   url: string;
   ready: boolean;
-}
-
-/** What load-generator.ts reports. */
-export interface LoadSummary {
-  sent: number;
-  ok: number;
-  failed: number;
-  failures: string[];
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  seconds: number;
 }
 
 function workerSelector(driver: ScenarioDriver): string {
@@ -159,6 +157,18 @@ async function hugrCluster(driver: ScenarioDriver): Promise<HugrCluster> {
   const hc = await getResource<HugrCluster>(driver, "hc", driver.clusterName);
   assert.ok(hc, `HugrCluster ${driver.clusterName} not found`);
   return hc;
+}
+
+/** `kubectl scale hc <cluster> --replicas=N`, as a user scales it. */
+async function scaleCluster(driver: ScenarioDriver, replicas: number): Promise<void> {
+  await kubectlOk(driver, [
+    "scale",
+    "hc",
+    driver.clusterName,
+    "-n",
+    driver.namespace,
+    `--replicas=${replicas}`,
+  ]);
 }
 
 async function patchCluster(driver: ScenarioDriver, patch: object): Promise<void> {
@@ -233,17 +243,7 @@ async function startLoad(
   driver.log?.(
     `  load ${name}: ${options.rate} requests/s for ${options.durationS} s through svc/${driver.clusterName}`,
   );
-  const discard = async (): Promise<void> => {
-    await kubectlOk(driver, [
-      "delete",
-      "pod",
-      name,
-      "-n",
-      driver.namespace,
-      "--ignore-not-found",
-      "--wait=false",
-    ]);
-  };
+  const discard = (): Promise<void> => deleteResource(driver, "pod", name);
   return {
     name,
     discard,
@@ -309,14 +309,7 @@ function scaleUnderLoad(driver: PodScenarioDriver): Scenario {
       const load = await startLoad(driver, { query: CORE_QUERY, rate: 10, durationS: 150 });
       const scale = async (replicas: number): Promise<void> => {
         const begin = Date.now();
-        await kubectlOk(driver, [
-          "scale",
-          "hc",
-          driver.clusterName,
-          "-n",
-          driver.namespace,
-          `--replicas=${replicas}`,
-        ]);
+        await scaleCluster(driver, replicas);
         await converged(driver, replicas);
         driver.measure(`kubectl scale to ${replicas}: converged`, Date.now() - begin);
       };
@@ -328,14 +321,7 @@ function scaleUnderLoad(driver: PodScenarioDriver): Scenario {
       } finally {
         await load.discard();
         // Back to the size the next scenarios expect, also after a failure (they wait to converge).
-        await kubectlOk(driver, [
-          "scale",
-          "hc",
-          driver.clusterName,
-          "-n",
-          driver.namespace,
-          `--replicas=${driver.replicas}`,
-        ]);
+        await scaleCluster(driver, driver.replicas);
       }
     },
   };
@@ -385,10 +371,7 @@ function autoscaling(driver: PodScenarioDriver): Scenario {
         const scaledUp = await waitFor(
           driver,
           `the HPA scales the workers above ${min}`,
-          async () => {
-            const deployment = await readDeployment();
-            return { hpa: await readHpa(), replicas: deployment?.spec.replicas ?? 0 };
-          },
+          async () => ({ replicas: (await readDeployment())?.spec.replicas ?? 0 }),
           ({ replicas }) => replicas > min,
           180_000,
         );
@@ -522,15 +505,7 @@ const rollingChange: Scenario = {
       assertNoFailures(await load.result({ stop: true }), "two rollouts");
     } finally {
       await load?.discard();
-      await kubectlOk(driver, [
-        "delete",
-        "hds",
-        ANALYTICS,
-        "-n",
-        driver.namespace,
-        "--ignore-not-found",
-        "--wait=false",
-      ]);
+      await deleteResource(driver, "hds", ANALYTICS);
     }
   },
 };
@@ -603,23 +578,9 @@ function leaderLost(driver: PodScenarioDriver): Scenario {
     return [pod!, Date.now() - begin];
   };
   const reconciles = async (): Promise<void> => {
-    await kubectlOk(driver, [
-      "scale",
-      "hc",
-      driver.clusterName,
-      "-n",
-      driver.namespace,
-      `--replicas=${driver.replicas + 1}`,
-    ]);
+    await scaleCluster(driver, driver.replicas + 1);
     await converged(driver, driver.replicas + 1);
-    await kubectlOk(driver, [
-      "scale",
-      "hc",
-      driver.clusterName,
-      "-n",
-      driver.namespace,
-      `--replicas=${driver.replicas}`,
-    ]);
+    await scaleCluster(driver, driver.replicas);
     await converged(driver, driver.replicas);
   };
   return {
@@ -695,15 +656,7 @@ function postgresRestarted(driver: PodScenarioDriver): Scenario {
         await converged(driver, driver.replicas);
         driver.measure("PostgreSQL restart -> cluster serving again", Date.now() - begin);
       } finally {
-        await kubectlOk(driver, [
-          "delete",
-          "hds",
-          ANALYTICS,
-          "-n",
-          driver.namespace,
-          "--ignore-not-found",
-          "--wait=false",
-        ]);
+        await deleteResource(driver, "hds", ANALYTICS);
       }
     },
   };

@@ -13,7 +13,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
-interface Summary {
+/** What the load prints after `LOAD-SUMMARY `; the kind scenarios read it. */
+export interface LoadSummary {
   sent: number;
   ok: number;
   failed: number;
@@ -115,7 +116,7 @@ for (; sent < total && !stopping; sent++) {
 }
 await Promise.all(inFlight);
 const sorted = [...latencies].sort((a, b) => a - b);
-const summary: Summary = {
+const summary: LoadSummary = {
   sent,
   ok,
   failed,
