@@ -16,7 +16,8 @@ set -Eeuo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FILES="${OFFLINE_DIR}/files"
-ENVTEST_DIR=""
+# etcd, kube-apiserver, kube-controller-manager and kubectl: run.sh passes their folder; else hack/envtest.sh.
+ENVTEST_DIR="${ENVTEST_DIR:-}"
 rm -rf "${CACHE}"/images-work.* # what a killed run left behind
 WORK="$(mktemp -d "${CACHE}/images-work.XXXXXX")"
 trap 'rm -rf "${WORK}"' EXIT
@@ -310,9 +311,12 @@ BASE_KEY="$(inputs "${BASH_SOURCE[0]}" "${FILES}/ctr-shim" "${BIN}/crictl")"
 NODE_KEY="$(echo "${BASE_KEY}" | inputs - "${FILES}/default-storage.yaml" "${BIN}/kubeadm" "${BIN}/kubelet" \
   "${BIN}/kube-proxy" "${BIN}/kube-scheduler" "${BIN}/coredns")"
 if ! have_image "${NODE_IMAGE}" "${NODE_KEY}" || ! have_image "${BASE_IMAGE}" "${BASE_KEY}"; then
-  step "envtest binaries (etcd, kube-apiserver, kube-controller-manager, kubectl)"
-  ENVTEST_DIR="$(bash "${ROOT}/hack/envtest.sh" 2>"${LOGS}/envtest.log" | tail -n1)" ||
-    die "hack/envtest.sh failed; its log is ${LOGS}/envtest.log"
+  if [ -z "${ENVTEST_DIR}" ]; then
+    step "envtest binaries (etcd, kube-apiserver, kube-controller-manager, kubectl)"
+    ENVTEST_DIR="$(bash "${ROOT}/hack/envtest.sh" 2>"${LOGS}/envtest.log" | tail -n1)" ||
+      die "hack/envtest.sh failed; its log is ${LOGS}/envtest.log"
+  fi
+  step "the images kind preloads (etcd, pause, CoreDNS)"
   preload_archives
   kind_base_image
   node_image

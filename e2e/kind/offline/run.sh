@@ -50,7 +50,7 @@ ENVTEST_DIR="$(bash "${ROOT}/hack/envtest.sh" 2>"${LOGS}/envtest.log" | tail -n1
 HELM_DIR="$(bash "${ROOT}/hack/helm.sh" 2>"${LOGS}/helm.log" | tail -n1)" ||
   die "hack/helm.sh failed; its log is ${LOGS}/helm.log"
 bash "${OFFLINE_DIR}/daemons.sh" up
-bash "${OFFLINE_DIR}/images.sh"
+ENVTEST_DIR="${ENVTEST_DIR}" bash "${OFFLINE_DIR}/images.sh"
 
 step "the kind suite (e2e/kind/run.sh)"
 sed "s#@BRIDGE_CONFLIST@#${OFFLINE_DIR}/files/10-bridge.conflist#" "${OFFLINE_DIR}/files/kind-config.yaml" \
