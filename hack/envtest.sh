@@ -30,31 +30,11 @@ BINARIES=(etcd kube-apiserver kube-controller-manager kubectl)
 # Standard output carries only the final path: everything else goes to standard error.
 exec 3>&1 1>&2
 
-START="${EPOCHREALTIME}"
-STEP="start"
 TMP=""
 
-elapsed() { awk -v a="${START}" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%7.1fs", b - a }'; }
-log() { printf '[envtest %s] %s\n' "$(elapsed)" "$*" >&2; }
-step() {
-  STEP="$1"
-  log "== ${STEP}"
-}
-die() {
-  printf '[envtest %s] ERROR in step "%s": %s\n' "$(elapsed)" "${STEP}" "$*" >&2
-  exit 1
-}
-on_error() {
-  local rc=$?
-  # Command substitutions inherit this trap (set -E): report once, from the script itself.
-  if [ "${BASHPID}" != "$$" ]; then exit "${rc}"; fi
-  local what="${BASH_COMMAND}"
-  case "${what}" in return*) what="see the line above" ;; esac
-  printf '[envtest %s] ERROR: step "%s" failed (exit %s, command: %s)\n' \
-    "$(elapsed)" "${STEP}" "${rc}" "${what}" >&2
-  exit "${rc}"
-}
-trap on_error ERR
+PROGRESS_NAME=envtest
+# shellcheck source=hack/progress.sh
+source "$(dirname "${BASH_SOURCE[0]}")/progress.sh"
 cleanup() {
   if [ -n "${TMP}" ] && [ -d "${TMP}" ]; then
     if [ "${ENVTEST_KEEP_TMP:-}" = "1" ]; then

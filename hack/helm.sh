@@ -24,29 +24,11 @@ MODULE="helm.sh/helm/v3"
 # Standard output carries only the final path: everything else goes to standard error.
 exec 3>&1 1>&2
 
-START="${EPOCHREALTIME}"
-STEP="start"
 TMP=""
 
-elapsed() { awk -v a="${START}" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%7.1fs", b - a }'; }
-log() { printf '[helm %s] %s\n' "$(elapsed)" "$*" >&2; }
-step() {
-  STEP="$1"
-  log "== ${STEP}"
-}
-die() {
-  printf '[helm %s] ERROR in step "%s": %s\n' "$(elapsed)" "${STEP}" "$*" >&2
-  exit 1
-}
-on_error() {
-  local rc=$?
-  # Command substitutions inherit this trap (set -E): report once, from the script itself.
-  if [ "${BASHPID}" != "$$" ]; then exit "${rc}"; fi
-  printf '[helm %s] ERROR: step "%s" failed (exit %s, command: %s)\n' \
-    "$(elapsed)" "${STEP}" "${rc}" "${BASH_COMMAND}" >&2
-  exit "${rc}"
-}
-trap on_error ERR
+PROGRESS_NAME=helm
+# shellcheck source=hack/progress.sh
+source "$(dirname "${BASH_SOURCE[0]}")/progress.sh"
 cleanup() {
   if [ -n "${TMP}" ] && [ -d "${TMP}" ]; then rm -rf "${TMP}"; fi
 }

@@ -38,28 +38,11 @@ METRICS_SERVER_IMAGE="registry.k8s.io/metrics-server/metrics-server:${METRICS_SE
 
 mkdir -p "${CACHE}" "${BIN}" "${LOGS}"
 
-export _START="${_START:-${EPOCHREALTIME}}"
-_STEP="start"
-_elapsed() { awk -v a="${_START}" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%6.1fs", b - a }'; }
-log() { printf '[kind-offline %s] %s\n' "$(_elapsed)" "$*" >&2; }
-step() {
-  _STEP="$1"
-  log "== $1"
-}
-die() {
-  printf '[kind-offline %s] ERROR in step "%s": %s\n' "$(_elapsed)" "${_STEP}" "$*" >&2
-  exit 1
-}
-
-# Any failing command names the step and the command, once (from the script itself, not a subshell).
-_on_error() {
-  local rc=$?
-  if [ "${BASHPID}" != "$$" ]; then exit "${rc}"; fi
-  printf '[kind-offline %s] ERROR: step "%s" failed (exit %s, command: %s)\n' "$(_elapsed)" "${_STEP}" "${rc}" \
-    "${BASH_COMMAND}" >&2
-  exit "${rc}"
-}
-trap _on_error ERR
+# One clock for run.sh and the scripts it runs.
+export PROGRESS_START="${PROGRESS_START:-${EPOCHREALTIME}}"
+PROGRESS_NAME=kind-offline
+# shellcheck source=hack/progress.sh
+source "${ROOT}/hack/progress.sh"
 
 # logged NAME COMMAND...: runs the command with its output in $LOGS/NAME.log; on failure prints the log's
 # last lines and where the whole log is, and exits.
