@@ -12,18 +12,15 @@ import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
   createDirectWriter,
+  createSourceLoader,
   type DataSourceRuntime,
   type DataSourceWriter,
-} from "./datasources/index.js";
+} from "./data-sources/index.js";
 import { buildSchema, createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
 import { createMetrics } from "./observability/index.js";
-import {
-  createRequestTransactions,
-  createSourceLoader,
-  createSourceRegistry,
-  type SourceRegistry,
-} from "./sources/index.js";
+import { createRequestTransactions } from "./engine/index.js";
+import { createServedSchema, type ServedSchema } from "./served-schema/index.js";
 import { createStorageRegistry, type StorageRegistry } from "./storages/index.js";
 import { WORKER_VERSION } from "./version.js";
 
@@ -34,7 +31,7 @@ export interface RunningWorker {
   db: CoreDb;
   dataSources: DataSourceRuntime;
   /** The node's GraphQL schema: core module and loaded data sources. */
-  sources: SourceRegistry;
+  sources: ServedSchema;
   storages: StorageRegistry;
   readiness: Readiness;
   /** In cluster mode: resolves once registered and converged (ready), or when the node stops first. */
@@ -87,7 +84,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     logger,
   });
   const core = buildSchema({ cluster: config.cluster !== undefined });
-  const sources = createSourceRegistry(core, logger);
+  const sources = createServedSchema(core, logger);
   const loader = createSourceLoader({
     registry: sources,
     core,

@@ -13,8 +13,8 @@ import {
   type CatalogModel,
   type FieldModel,
   type ObjectModel,
-} from "../src/catalogs/index.js";
-import type { Querier, Row } from "../src/sources/engine.js";
+} from "../src/engine/catalogs/index.js";
+import type { Querier, Row } from "../src/engine/querier.js";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
 
 const POSTGRES_SCHEMA = `

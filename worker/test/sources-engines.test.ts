@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDuckDbEngine, rewriteObjectUrls } from "../src/sources/duckdb/index.js";
-import type { SourceEngine, SqlDialect } from "../src/sources/engine.js";
-import { SourceConnectionError, SourceQueryError } from "../src/sources/errors.js";
-import { openPostgresEngine, type PostgresEngineOptions } from "../src/sources/postgres/index.js";
+import { openDuckDbEngine, rewriteObjectUrls } from "../src/engine/duckdb/index.js";
+import type { SourceEngine, SqlDialect } from "../src/engine/engine.js";
+import { SourceConnectionError, SourceQueryError } from "../src/engine/errors.js";
+import { openPostgresEngine, type PostgresEngineOptions } from "../src/engine/postgres/index.js";
 import { freePort } from "./harness/net.js";
 import { startPostgres, type PostgresInstance } from "./harness/postgres.js";
 

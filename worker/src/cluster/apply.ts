@@ -1,5 +1,5 @@
 import type { NodeClusterConfig } from "@hugr/protocol";
-import type { DataSourceRuntime } from "../datasources/index.js";
+import type { DataSourceRuntime } from "../data-sources/index.js";
 import type { StorageRegistry } from "../storages/index.js";
 
 export interface ClusterTargets {

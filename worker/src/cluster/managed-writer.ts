@@ -20,7 +20,7 @@ import {
   type DataSourceDefinition,
   type ManagementClient,
 } from "@hugr/protocol";
-import { redactPaths, type DataSourceRuntime, type DataSourceWriter } from "../datasources/index.js";
+import { redactPaths, type DataSourceRuntime, type DataSourceWriter } from "../data-sources/index.js";
 
 export interface ManagedWriterOptions {
   /** Read only: the rows a change applies to, and the rows the operator wrote. */

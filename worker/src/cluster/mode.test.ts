@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { ManagementClient } from "@hugr/protocol";
-import type { DataSourceRuntime } from "../datasources/index.js";
+import type { DataSourceRuntime } from "../data-sources/index.js";
 import { clusterDataSourceWriter, createClusterMode } from "./mode.js";
 
 describe("createClusterMode", () => {

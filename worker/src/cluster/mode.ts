@@ -1,7 +1,7 @@
 import type { Logger } from "@hugr/common";
 import { readOnlyError, type CoreDb } from "@hugr/coredb";
 import { ProtocolError, type ManagementClient, type NodeClusterConfig } from "@hugr/protocol";
-import { createDirectWriter, type DataSourceRuntime, type DataSourceWriter } from "../datasources/index.js";
+import { createDirectWriter, type DataSourceRuntime, type DataSourceWriter } from "../data-sources/index.js";
 import { createManagedWriter } from "./managed-writer.js";
 
 /**

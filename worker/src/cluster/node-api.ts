@@ -7,7 +7,7 @@ import {
   type NodeOperationResult,
   type StorageSpec,
 } from "@hugr/protocol";
-import { DataSourceError, type DataSourceErrorCode } from "../datasources/index.js";
+import { DataSourceError, type DataSourceErrorCode } from "../data-sources/index.js";
 import type { Readiness } from "../http/index.js";
 import type { ClusterTargets } from "./apply.js";
 

@@ -1,8 +1,8 @@
 import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { ManagementClient } from "@hugr/protocol";
-import type { DataSourceRuntime, DataSourceWriter } from "../datasources/index.js";
-import type { SourceRequestContext } from "../sources/index.js";
+import type { DataSourceRuntime, DataSourceWriter } from "../data-sources/index.js";
+import type { SourceRequestContext } from "../engine/index.js";
 import type { StorageRegistry } from "../storages/index.js";
 
 /** What every resolver can reach. Built for each request, mostly from parts the node's requests share. */

@@ -2,8 +2,8 @@ import { GraphQLError } from "graphql";
 import type { Logger } from "@hugr/common";
 import { CoreDbError, FilterError } from "@hugr/coredb";
 import { ProtocolError } from "@hugr/protocol";
-import { DataSourceError } from "../datasources/index.js";
-import { DataInputError, SourceConnectionError, SourceQueryError } from "../sources/index.js";
+import { DataSourceError } from "../data-sources/index.js";
+import { DataInputError, SourceConnectionError, SourceQueryError } from "../engine/index.js";
 
 /**
  * The one place where failures become client-visible GraphQL errors. Expected failures keep their

@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { RequestTransactions, SourceRequestContext } from "../../sources/index.js";
+import type { RequestTransactions, SourceRequestContext } from "../../engine/index.js";
 
 /**
  * Ends the request's data source transactions when execution is done: commit when no field failed,

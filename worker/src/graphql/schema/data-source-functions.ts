@@ -1,7 +1,7 @@
 import { builder } from "../builder.js";
 import { CoreFunctions, CoreMutationFunctions } from "./modules.js";
 import { OperationResultRef, type OperationResult } from "./operation-result.js";
-import { DataSourceError } from "../../datasources/index.js";
+import { DataSourceError } from "../../data-sources/index.js";
 
 /** Single-node data source functions: what this node serves, and loading / unloading. */
 builder.objectFields(CoreFunctions, (t) => ({

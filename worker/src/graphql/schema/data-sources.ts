@@ -1,5 +1,5 @@
 import { listDataSources, type CatalogSource, type DataSource } from "@hugr/coredb";
-import { maskDsnPassword } from "../../datasources/index.js";
+import { maskDsnPassword } from "../../data-sources/index.js";
 import { builder } from "../builder.js";
 import { selectsField } from "../selection.js";
 import { BooleanFilter, OrderByField, StringFilter } from "./filters.js";

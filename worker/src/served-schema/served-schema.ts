@@ -1,7 +1,7 @@
 import { GraphQLObjectType, GraphQLSchema, validateSchema, type GraphQLFieldConfigMap } from "graphql";
 import type { Logger } from "@hugr/common";
-import type { SourceEngine } from "./engine.js";
-import type { SourceSchema } from "./schema/build.js";
+import type { SourceEngine } from "../engine/engine.js";
+import type { SourceSchema } from "../engine/graphql/build.js";
 
 /** A data source ready to serve: its root fields and the engine they query. */
 export interface ServedSource {
@@ -22,7 +22,7 @@ export interface SchemaLease {
  * started with, so in-flight queries finish on the old one, and a replaced or removed source's
  * engine is closed only when the last request that could use it has released its lease.
  */
-export interface SourceRegistry {
+export interface ServedSchema {
   acquire(): SchemaLease;
   /** The current schema (for tools and tests; requests use acquire). */
   schema(): GraphQLSchema;
@@ -53,7 +53,7 @@ interface Snapshot {
   leases: number;
 }
 
-export function createSourceRegistry(core: GraphQLSchema, logger: Logger): SourceRegistry {
+export function createServedSchema(core: GraphQLSchema, logger: Logger): ServedSchema {
   let current: Snapshot = { schema: core, instances: [], leases: 0 };
   const closing = new Set<Promise<void>>();
 

@@ -7,7 +7,7 @@ import { DataSourceError } from "./errors.js";
 export type DataSourceStatus = "attached" | "detached" | "error";
 
 /**
- * Turns a data source into something a node serves (sources/loader.ts: its pool, catalogs and
+ * Turns a data source into something a node serves (loader.ts: its pool, catalogs and
  * GraphQL), and takes it away again.
  */
 export interface DataSourceLoader {

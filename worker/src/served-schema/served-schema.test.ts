@@ -1,9 +1,9 @@
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "@hugr/common";
-import type { SourceEngine } from "./engine.js";
-import { postgresDialect } from "./postgres/index.js";
-import { createSourceRegistry, type ServedSource } from "./registry.js";
+import type { SourceEngine } from "../engine/engine.js";
+import { postgresDialect } from "../engine/postgres/index.js";
+import { createServedSchema, type ServedSource } from "./served-schema.js";
 
 const core = new GraphQLSchema({
   query: new GraphQLObjectType({ name: "Query", fields: { core: { type: GraphQLString } } }),
@@ -44,7 +44,7 @@ const rootFields = (schema: GraphQLSchema): string[] =>
 
 describe("source registry", () => {
   it("serves the core schema alone, then the core schema with each source's root fields", () => {
-    const registry = createSourceRegistry(core, logger);
+    const registry = createServedSchema(core, logger);
     expect(registry.schema()).toBe(core);
     registry.put(source("shop", "customers"));
     registry.put(source("crm", "contacts"));
@@ -53,7 +53,7 @@ describe("source registry", () => {
   });
 
   it("keeps a replaced engine open until the last request that leased it releases it", () => {
-    const registry = createSourceRegistry(core, logger);
+    const registry = createServedSchema(core, logger);
     const first = source("shop", "customers");
     registry.put(first);
     const lease = registry.acquire();
@@ -67,7 +67,7 @@ describe("source registry", () => {
   });
 
   it("closes a version nobody leased at once, and an older leased one only on release", () => {
-    const registry = createSourceRegistry(core, logger);
+    const registry = createServedSchema(core, logger);
     const first = source("shop", "customers");
     const second = source("shop", "orders");
     registry.put(first);
@@ -81,7 +81,7 @@ describe("source registry", () => {
   });
 
   it("closes a removed source's engine at once when no request holds it", () => {
-    const registry = createSourceRegistry(core, logger);
+    const registry = createServedSchema(core, logger);
     const shop = source("shop", "customers");
     registry.put(shop);
     expect(registry.remove("shop")).toBe(true);
@@ -103,7 +103,7 @@ describe("source registry", () => {
     ],
     ["another source's type name", source("crm", "contacts", "customers"), /collide with existing ones/],
   ])("refuses a source that collides with %s and changes nothing", (_what, colliding, message) => {
-    const registry = createSourceRegistry(core, logger);
+    const registry = createServedSchema(core, logger);
     registry.put(source("shop", "customers"));
     const before = registry.schema();
     expect(() => registry.put(colliding)).toThrow(message);
@@ -112,7 +112,7 @@ describe("source registry", () => {
   });
 
   it("closes every engine on close and serves the core schema again", async () => {
-    const registry = createSourceRegistry(core, logger);
+    const registry = createServedSchema(core, logger);
     const shop = source("shop", "customers");
     registry.put(shop);
     const lease = registry.acquire();

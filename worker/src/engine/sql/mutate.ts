@@ -1,5 +1,5 @@
 import { FilterError, isPlainObject, quoteIdent } from "@hugr/coredb";
-import type { RelationModel } from "../../catalogs/index.js";
+import type { RelationModel } from "../catalogs/index.js";
 import type { Querier, Row, SqlDialect } from "../engine.js";
 import { fieldRef, mustField, type Catalog, type CatalogObject } from "./catalog.js";
 import { createCompilation, type Compilation } from "./context.js";

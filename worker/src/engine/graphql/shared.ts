@@ -15,7 +15,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from "graphql";
-import type { ScalarName } from "../../catalogs/index.js";
+import type { ScalarName } from "../catalogs/index.js";
 import type { AggregateFunction, FieldMeta } from "../sql/plan.js";
 
 /**

@@ -1,5 +1,5 @@
 import { FilterError, isPlainObject, joinAnd, joinOr } from "@hugr/coredb";
-import type { FieldModel, RelationModel, ScalarName } from "../../catalogs/index.js";
+import type { FieldModel, RelationModel, ScalarName } from "../catalogs/index.js";
 import { fieldRef, joinCondition, type CatalogObject } from "./catalog.js";
 import type { Compilation } from "./context.js";
 import { bindValue } from "./values.js";

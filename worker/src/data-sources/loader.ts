@@ -7,16 +7,16 @@ import {
   printCatalog,
   readCatalogDocuments,
   type CatalogModel,
-} from "../catalogs/index.js";
-import type { DataSourceLoader } from "../datasources/index.js";
+} from "../engine/catalogs/index.js";
+import type { DataSourceLoader } from "./index.js";
 import type { ObjectStore } from "../storages/index.js";
-import { rewriteObjectUrls } from "./duckdb/object-urls.js";
-import type { SourceEngine } from "./engine.js";
-import { openPostgresEngine } from "./postgres/index.js";
-import type { SourceRegistry } from "./registry.js";
-import { buildSourceSchema } from "./schema/build.js";
-import { sharedTypes } from "./schema/shared.js";
-import { fieldRef, indexCatalog, type Catalog } from "./sql/catalog.js";
+import { rewriteObjectUrls } from "../engine/duckdb/object-urls.js";
+import type { SourceEngine } from "../engine/engine.js";
+import { openPostgresEngine } from "../engine/postgres/index.js";
+import type { ServedSchema } from "../served-schema/index.js";
+import { buildSourceSchema } from "../engine/graphql/build.js";
+import { sharedTypes } from "../engine/graphql/shared.js";
+import { fieldRef, indexCatalog, type Catalog } from "../engine/sql/catalog.js";
 
 /** Limits of each data source's connection pool (DATA_SOURCE_* variables). */
 export interface SourceSettings {
@@ -27,7 +27,7 @@ export interface SourceSettings {
 }
 
 export interface SourceLoaderOptions {
-  registry: SourceRegistry;
+  registry: ServedSchema;
   core: GraphQLSchema;
   objectStore: ObjectStore;
   settings: SourceSettings;
@@ -84,7 +84,7 @@ async function openEngine(source: DataSource, settings: SourceSettings): Promise
       return openPostgresEngine(source.path, { ...settings, applicationName: `hugr:${source.name}` });
     case "duckdb": {
       // DuckDB's engine is a native library of some 30 MB: a node that serves no DuckDB source never loads it.
-      const { openDuckDbEngine } = await import("./duckdb/engine.js");
+      const { openDuckDbEngine } = await import("../engine/duckdb/engine.js");
       return openDuckDbEngine(source.path, { readOnly: true });
     }
     default:

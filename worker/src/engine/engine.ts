@@ -3,14 +3,10 @@
  * SQL statement, run several in a transaction, close. PostgreSQL and DuckDB implement it; the SQL
  * they are given is written for their {@link SqlDialect}.
  */
-import type { ScalarName } from "../catalogs/index.js";
+import type { ScalarName } from "./catalogs/index.js";
+import type { Querier } from "./querier.js";
 
-export type Row = Record<string, unknown>;
-
-export interface Querier {
-  /** Runs one statement with `$1`, `$2`, … placeholders bound to `params`; returns its rows. */
-  query(sql: string, params: readonly unknown[]): Promise<Row[]>;
-}
+export type { Querier, Row } from "./querier.js";
 
 export interface SourceEngine extends Querier {
   readonly dialect: SqlDialect;

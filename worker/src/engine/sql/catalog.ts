@@ -1,5 +1,5 @@
 import { quoteIdent } from "@hugr/coredb";
-import type { CatalogModel, FieldModel, ObjectModel, RelationModel } from "../../catalogs/index.js";
+import type { CatalogModel, FieldModel, ObjectModel, RelationModel } from "../catalogs/index.js";
 
 /**
  * A parsed catalog with the lookups the compiler needs: objects by name, fields and relations by

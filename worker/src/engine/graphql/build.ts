@@ -14,7 +14,7 @@ import {
   type GraphQLType,
   getNamedType,
 } from "graphql";
-import type { FieldModel } from "../../catalogs/index.js";
+import type { FieldModel } from "../catalogs/index.js";
 import type { Querier, SourceEngine } from "../engine.js";
 import type { SourceRequestContext } from "../transactions.js";
 import type { Catalog, CatalogObject } from "../sql/catalog.js";
@@ -366,7 +366,7 @@ function mutationFields(
   const name = types.name(object);
   const row = types.row(object);
   const filter = { type: new GraphQLNonNull(types.filter(object)) };
-  // Every write runs in the request's transaction on this source (see sources/transactions.ts).
+  // Every write runs in the request's transaction on this source (see engine/transactions.ts).
   const write = async (context: unknown, info: GraphQLResolveInfo, compile: Compile) => {
     const tx = await (context as SourceRequestContext).sourceTransactions.querier(engine);
     return runStatement(tx, input, info, compile);

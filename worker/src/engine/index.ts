@@ -1,6 +1,4 @@
-export { createSourceRegistry } from "./registry.js";
-export type { SourceRegistry } from "./registry.js";
-export { createSourceLoader } from "./loader.js";
+export type { Querier, Row, SourceEngine, SqlDialect } from "./engine.js";
 export { SourceConnectionError, SourceQueryError } from "./errors.js";
 export { DataInputError } from "./sql/errors.js";
 export { createRequestTransactions } from "./transactions.js";

@@ -5,7 +5,7 @@
  * catalog, because PostgreSQL's constraint names are unique only per table and `information_schema`
  * cannot tell two equally named foreign keys apart.
  */
-import type { Querier, Row } from "../sources/engine.js";
+import type { Querier, Row } from "../querier.js";
 import type { CatalogModel, FieldModel, ObjectModel, RelationModel, ScalarName } from "./model.js";
 
 export interface IntrospectOptions {

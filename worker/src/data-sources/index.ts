@@ -8,5 +8,7 @@ export type {
 export { DataSourceError } from "./errors.js";
 export type { DataSourceErrorCode } from "./errors.js";
 export { maskDsnPassword, redactPaths } from "./dsn.js";
+export { createSourceLoader } from "./loader.js";
+export type { SourceLoaderOptions, SourceSettings } from "./loader.js";
 export { createDirectWriter } from "./writer.js";
 export type { DataSourceWriter, DirectWriterOptions } from "./writer.js";

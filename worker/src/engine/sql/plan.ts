@@ -12,7 +12,7 @@ import {
   type GraphQLObjectType,
   type SelectionSetNode,
 } from "graphql";
-import type { FieldModel, RelationModel } from "../../catalogs/index.js";
+import type { FieldModel, RelationModel } from "../catalogs/index.js";
 
 /**
  * What a generated GraphQL field stands for, attached to the field as `extensions.hugr` when the

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { redactPaths } from "../../datasources/index.js";
+import { redactPaths } from "../../data-sources/index.js";
 import { SourceConnectionError, SourceQueryError } from "../errors.js";
 
 /** A Node socket or postgres.js connection failure: a code and, often, where it tried. */

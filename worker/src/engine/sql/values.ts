@@ -1,5 +1,5 @@
 import { FilterError } from "@hugr/coredb";
-import type { FieldModel, ScalarName } from "../../catalogs/index.js";
+import type { FieldModel, ScalarName } from "../catalogs/index.js";
 import type { Compilation } from "./context.js";
 
 /**

@@ -7,7 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CatalogSource } from "@hugr/coredb";
-import type { ObjectStore } from "../storages/object-store.js";
+import type { ObjectStore } from "../../storages/object-store.js";
 import { CatalogError } from "./errors.js";
 
 /** One SDL document and where it came from: a file path, an `s3://` URL or `text:<catalog name>`. */

@@ -1,4 +1,4 @@
-import type { ScalarName } from "../../catalogs/index.js";
+import type { ScalarName } from "../catalogs/index.js";
 import type { SqlDialect } from "../engine.js";
 
 /** A SQL string literal: quotes doubled; backslashes are plain characters in standard strings. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CatalogSource } from "@hugr/coredb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ObjectStore } from "../storages/object-store.js";
+import type { ObjectStore } from "../../storages/object-store.js";
 import { CatalogError } from "./errors.js";
 import { readCatalogDocuments } from "./read.js";
 

@@ -1,0 +1,2 @@
+export { createServedSchema } from "./served-schema.js";
+export type { SchemaLease, ServedSchema, ServedSource } from "./served-schema.js";
