@@ -18,6 +18,7 @@ export {
   type Env,
 } from "./env/readers.js";
 export {
+  checkClusterCoreDb,
   readAuth,
   readBind,
   readCoreDb,

@@ -119,6 +119,131 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE object_storages ADD PRIMARY KEY (cluster, name)`,
     ],
   },
+  {
+    version: 3,
+    name: "hugr's authorization tables",
+    statements: [
+      // hugr records when a managed API key was created. Its default_role and expires_at are NOT
+      // NULL (a key that never expires carries a creation time there); ours accept NULL, which
+      // takes every row of hugr's table and says "no expiry" plainly.
+      `ALTER TABLE api_keys ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()`,
+      // hugr's seeded rule: the readonly role may run no mutation.
+      `INSERT INTO permissions (role, type_name, field_name, hidden, disabled)
+       VALUES ('readonly', 'Mutation', '*', false, true)
+       ON CONFLICT DO NOTHING`,
+      // hugr seeds admin as a role that may impersonate others.
+      `UPDATE roles SET can_impersonate = true WHERE name = 'admin'`,
+    ],
+  },
+];
+
+/**
+ * The same schema on DuckDB: same tables, columns (in the same order), types, primary keys and
+ * seeded rows, in DuckDB SQL. A DuckDB file is created whole at version 3, the PostgreSQL versions
+ * 1 to 3 folded into one step; a PostgreSQL migration appended above needs its DuckDB form appended
+ * here with the same version (duckdb-schema.test.ts compares the two schemas and fails until then).
+ *
+ * Unlike PostgreSQL, no foreign keys: DuckDB's cannot CASCADE, and they refuse to delete or update a
+ * referenced key at all, so deleting a data source or renaming a role would fail. Without them,
+ * code that deletes on DuckDB must delete the link rows (data_source_catalogs, permissions) itself.
+ * No secondary index either: the core tables are small enough to scan.
+ */
+export const DUCKDB_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 3,
+    name: "core tables (DuckDB)",
+    statements: [
+      `CREATE TABLE data_sources (
+        name VARCHAR PRIMARY KEY,
+        type VARCHAR NOT NULL,
+        prefix VARCHAR NOT NULL DEFAULT '',
+        description VARCHAR NOT NULL DEFAULT '',
+        path VARCHAR NOT NULL,
+        as_module BOOLEAN NOT NULL DEFAULT false,
+        self_defined BOOLEAN NOT NULL DEFAULT false,
+        read_only BOOLEAN NOT NULL DEFAULT false,
+        disabled BOOLEAN NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE catalog_sources (
+        name VARCHAR PRIMARY KEY,
+        type VARCHAR NOT NULL,
+        description VARCHAR NOT NULL DEFAULT '',
+        path VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE data_source_catalogs (
+        data_source_name VARCHAR NOT NULL,
+        catalog_name VARCHAR NOT NULL,
+        PRIMARY KEY (data_source_name, catalog_name)
+      )`,
+      `CREATE TABLE roles (
+        name VARCHAR PRIMARY KEY,
+        description VARCHAR NOT NULL DEFAULT '',
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        can_impersonate BOOLEAN NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE permissions (
+        role VARCHAR NOT NULL,
+        type_name VARCHAR NOT NULL,
+        field_name VARCHAR NOT NULL,
+        hidden BOOLEAN NOT NULL DEFAULT false,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        filter JSON,
+        data JSON,
+        PRIMARY KEY (role, type_name, field_name)
+      )`,
+      `CREATE TABLE api_keys (
+        name VARCHAR PRIMARY KEY,
+        key VARCHAR NOT NULL UNIQUE,
+        description VARCHAR NOT NULL DEFAULT '',
+        default_role VARCHAR,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        is_temporal BOOLEAN NOT NULL DEFAULT false,
+        expires_at TIMESTAMPTZ,
+        headers JSON,
+        claims JSON,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE object_storages (
+        name VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,
+        scope VARCHAR NOT NULL,
+        endpoint VARCHAR NOT NULL,
+        region VARCHAR NOT NULL DEFAULT '',
+        use_ssl BOOLEAN NOT NULL DEFAULT true,
+        url_style VARCHAR NOT NULL DEFAULT 'path',
+        url_compatibility BOOLEAN NOT NULL DEFAULT false,
+        kms_key_id VARCHAR NOT NULL DEFAULT '',
+        account_id VARCHAR NOT NULL DEFAULT '',
+        cluster VARCHAR NOT NULL DEFAULT '',
+        sealed_credentials VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (cluster, name)
+      )`,
+      `CREATE TABLE cluster_nodes (
+        name VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        ready BOOLEAN NOT NULL DEFAULT false,
+        error VARCHAR NOT NULL DEFAULT '',
+        registered_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        last_seen TIMESTAMPTZ NOT NULL DEFAULT now(),
+        cluster VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (cluster, name)
+      )`,
+      `CREATE TABLE cluster_data_sources (
+        cluster VARCHAR NOT NULL DEFAULT '',
+        name VARCHAR NOT NULL,
+        loaded BOOLEAN NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (cluster, name)
+      )`,
+      `INSERT INTO roles (name, description, can_impersonate) VALUES
+        ('admin', 'Full access', true),
+        ('public', 'Default role of authenticated users', false),
+        ('readonly', 'Read-only access', false)`,
+      `INSERT INTO permissions (role, type_name, field_name, hidden, disabled)
+       VALUES ('readonly', 'Mutation', '*', false, true)`,
+    ],
+  },
 ];
 
 /** Key of the advisory lock that serialises migrations across nodes starting at once. */
@@ -133,14 +258,15 @@ export interface MigrationReport {
 /**
  * Brings the schema to the newest version in one transaction under a transaction-scoped advisory
  * lock: when several nodes start together, one migrates and the others wait, then find nothing
- * left to do. A failure rolls everything back, so a half-applied version never exists.
+ * left to do. A failure rolls everything back, so a half-applied version never exists. DuckDB
+ * takes no lock: a process that can write a DuckDB file is the only one that has it open.
  */
 export async function migrate(
   db: CoreDb,
-  migrations: readonly Migration[] = MIGRATIONS,
+  migrations: readonly Migration[] = db.kind === "duckdb" ? DUCKDB_MIGRATIONS : MIGRATIONS,
 ): Promise<MigrationReport> {
   return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    if (db.kind !== "duckdb") await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_version (
       version integer PRIMARY KEY,
       name text NOT NULL,

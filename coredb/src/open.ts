@@ -1,3 +1,4 @@
+import { rm, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { currentVersion, LATEST_VERSION, migrate } from "./migrations.js";
 import type { CoreDb, CoreDbConfig, CoreDbLogger } from "./types.js";
@@ -11,21 +12,44 @@ export interface OpenCoreDbOptions {
 /**
  * Opens the configured core database, waits until it answers, and brings its schema up to date
  * (read-only nodes only check that a schema exists: they never write). Each back end is imported
- * only when chosen: PGlite costs memory and start-up time that a node on PostgreSQL never needs.
+ * only when chosen: PGlite and DuckDB (a 30 MB native library) cost memory and start-up time that
+ * a node on PostgreSQL never needs. A DuckDB file this call created is deleted when it fails.
  */
 export async function openCoreDb(config: CoreDbConfig, options: OpenCoreDbOptions): Promise<CoreDb> {
-  const db =
-    config.kind === "postgres"
-      ? (await import("./postgres.js")).openPostgres({ url: config.url, readOnly: config.readOnly })
-      : await (await import("./pglite.js")).openPglite({ dir: config.dir, readOnly: config.readOnly });
+  const created = config.kind === "duckdb" && !config.readOnly && !(await exists(config.path));
+  const db = await openBackEnd(config);
   try {
     await waitUntilReachable(db, options);
     await prepareSchema(db, options.logger);
     return db;
   } catch (error) {
     await db.close().catch(() => undefined);
+    if (created) await removeDuckDbFile(config.path);
     throw error;
   }
+}
+
+async function openBackEnd(config: CoreDbConfig): Promise<CoreDb> {
+  switch (config.kind) {
+    case "postgres":
+      return (await import("./postgres.js")).openPostgres({ url: config.url, readOnly: config.readOnly });
+    case "pglite":
+      return (await import("./pglite.js")).openPglite({ dir: config.dir, readOnly: config.readOnly });
+    case "duckdb":
+      return (await import("./duckdb.js")).openDuckDbCore({ path: config.path, readOnly: config.readOnly });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Deletes a DuckDB database file and its write-ahead log, which DuckDB keeps beside it. */
+export async function removeDuckDbFile(path: string): Promise<void> {
+  await Promise.all([rm(path, { force: true }), rm(`${path}.wal`, { force: true })]);
 }
 
 async function waitUntilReachable(db: CoreDb, options: OpenCoreDbOptions): Promise<void> {
@@ -48,9 +72,13 @@ async function waitUntilReachable(db: CoreDb, options: OpenCoreDbOptions): Promi
 async function prepareSchema(db: CoreDb, logger: CoreDbLogger): Promise<void> {
   if (db.readOnly) {
     const version = await currentVersion(db).catch((error: unknown) => {
-      throw new Error("the read-only core database has no hugr schema (schema_version is missing)", {
-        cause: error,
-      });
+      throw new Error(
+        "CORE_DB_PATH: the read-only core database has no hugr schema (schema_version is missing)" +
+          (db.kind === "duckdb"
+            ? "; create the file with `hugr-worker core-db export --to <file.duckdb>`"
+            : ""),
+        { cause: error },
+      );
     });
     logger.info({ schemaVersion: version, readOnly: true }, "core database opened read-only");
     return;

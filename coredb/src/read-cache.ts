@@ -51,8 +51,9 @@ export function withReadCache(db: CoreDb, options: ReadCacheOptions): CachedCore
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const result = await db.transaction(async (tx) => {
         const value = await fn(tx);
-        // Delivered to every listening node when (and only if) the transaction commits.
-        await tx.query("SELECT pg_notify($1, '')", [CORE_CHANGED_CHANNEL]);
+        // Delivered to every listening node when (and only if) the transaction commits. A DuckDB
+        // file has one writer, this process, so there is no other node to tell.
+        if (db.kind !== "duckdb") await tx.query("SELECT pg_notify($1, '')", [CORE_CHANGED_CHANNEL]);
         return value;
       });
       invalidate();

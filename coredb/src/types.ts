@@ -7,9 +7,12 @@ export interface SqlExecutor {
   ) => Promise<T[]>;
 }
 
-/** The core database: PostgreSQL in production, PGlite embedded. Both speak PostgreSQL SQL. */
+/**
+ * The core database: PostgreSQL in production, PGlite embedded (both speak PostgreSQL SQL), or a
+ * DuckDB file (hugr's other core database: DuckDB SQL, one writer process per file).
+ */
 export interface CoreDb extends SqlExecutor {
-  readonly kind: "postgres" | "pglite";
+  readonly kind: "postgres" | "pglite" | "duckdb";
   /** CORE_DB_READONLY: no migrations run and every write is refused before it reaches the database. */
   readonly readOnly: boolean;
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
@@ -30,7 +33,9 @@ export type CoreDbConfig =
   /** CORE_DB_PATH is a postgres:// or postgresql:// URL. */
   | { kind: "postgres"; url: string; readOnly: boolean }
   /** CORE_DB_PATH is a folder (persistent PGlite), or "memory://" (throwaway). */
-  | { kind: "pglite"; dir: string; readOnly: boolean };
+  | { kind: "pglite"; dir: string; readOnly: boolean }
+  /** CORE_DB_PATH is a local file ending in ".duckdb". */
+  | { kind: "duckdb"; path: string; readOnly: boolean };
 
 /** The slice of a pino logger the core database needs. */
 export interface CoreDbLogger {

@@ -11,7 +11,7 @@ describe("configuration errors stop the program with exit code 2 and name the va
     ["BIND", { BIND: "localhost" }],
     ["ADMIN_UI", { ADMIN_UI: "sometimes" }],
     ["CORE_DB_READONLY", { CORE_DB_READONLY: "maybe" }],
-    ["CORE_DB_PATH", { CORE_DB_PATH: "/data/core.duckdb" }],
+    ["CORE_DB_PATH", { CORE_DB_PATH: "s3://bucket/core.duckdb" }],
     ["CACHE_TTL", { CACHE_TTL: "5 minutes" }],
     ["CACHE_L2_ADDRESSES", { CACHE_L2_ENABLED: "true", CACHE_L2_BACKEND: "redis" }],
     [

@@ -1,7 +1,15 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Env } from "./readers.js";
-import { readAuth, readBind, readCoreDb, readDataDir, readLogLevel, type AuthConfig } from "./sections.js";
+import {
+  checkClusterCoreDb,
+  readAuth,
+  readBind,
+  readCoreDb,
+  readDataDir,
+  readLogLevel,
+  type AuthConfig,
+} from "./sections.js";
 import { configError, expectConfigError } from "./test-fixtures.js";
 
 /** The work node's BIND default, as the worker passes it. */
@@ -152,26 +160,49 @@ describe("readCoreDb", () => {
     },
   );
 
-  it("CORE_DB_READONLY applies to both kinds of core database", () => {
+  it.each(["/data/core.duckdb", "./core.duckdb", "relative/hugr.DuckDB", "/data/CORE.DUCKDB"])(
+    "CORE_DB_PATH=%s is a DuckDB file",
+    (path) => {
+      expect(readCoreDb({ CORE_DB_PATH: path }, "/elsewhere")).toEqual({
+        kind: "duckdb",
+        path,
+        readOnly: false,
+      });
+    },
+  );
+
+  it.each(["/data/core.duckdb.bak", "/data/duckdb", "/data/core.duckdb/"])(
+    "CORE_DB_PATH=%s, not ending in .duckdb, is an embedded database folder",
+    (dir) => {
+      expect(readCoreDb({ CORE_DB_PATH: dir }, "/elsewhere")).toMatchObject({ kind: "pglite", dir });
+    },
+  );
+
+  it("CORE_DB_READONLY applies to every kind of core database", () => {
     expect(readCoreDb({ CORE_DB_READONLY: "true" }, ".data").readOnly).toBe(true);
     expect(
       readCoreDb({ CORE_DB_READONLY: "true", CORE_DB_PATH: "postgres://db/hugr" }, ".data").readOnly,
     ).toBe(true);
+    expect(readCoreDb({ CORE_DB_READONLY: "true", CORE_DB_PATH: "/data/core.duckdb" }, ".data")).toEqual({
+      kind: "duckdb",
+      path: "/data/core.duckdb",
+      readOnly: true,
+    });
   });
 
   it.each<[string, Env, string, string]>([
     ["CORE_DB_READONLY as 2", { CORE_DB_READONLY: "2" }, "CORE_DB_READONLY", "must be true/false"],
     [
-      "CORE_DB_PATH as a DuckDB file",
-      { CORE_DB_PATH: "/data/core.duckdb" },
-      "CORE_DB_PATH",
-      "DuckDB core databases are not supported",
-    ],
-    [
       "CORE_DB_PATH as a DuckDB file on S3",
       { CORE_DB_PATH: "s3://bucket/core.DuckDB" },
       "CORE_DB_PATH",
-      "use a PostgreSQL URL (postgres://...) or a folder for the embedded database",
+      "a DuckDB core database must be a local file path, without a URL scheme; remote DuckDB files are not supported",
+    ],
+    [
+      "CORE_DB_PATH as a DuckDB file URL",
+      { CORE_DB_PATH: "file:///data/core.duckdb" },
+      "CORE_DB_PATH",
+      "a DuckDB core database must be a local file path",
     ],
     [
       "CORE_DB_PATH as an unparsable URL",
@@ -217,6 +248,24 @@ describe("readCoreDb", () => {
         'CORE_DB_PATH: is not a valid PostgreSQL connection URL (got "postgres://hugr:***@db:port/hugr")',
       );
     });
+  });
+});
+
+describe("checkClusterCoreDb", () => {
+  it("refuses a writable DuckDB file, naming CORE_DB_READONLY and why", () => {
+    const coreDb = readCoreDb({ CORE_DB_PATH: "/data/core.duckdb" }, ".data");
+    const error = configError(() => checkClusterCoreDb(coreDb, "the management node"));
+    expectConfigError(error, "CORE_DB_READONLY", "must be true for the management node");
+    expect(error.message).toContain("CORE_DB_PATH=/data/core.duckdb");
+    expect(error.message).toContain("DuckDB allows one writer process per file");
+  });
+
+  it.each<[string, Env]>([
+    ["a read-only DuckDB file", { CORE_DB_PATH: "/data/core.duckdb", CORE_DB_READONLY: "true" }],
+    ["a writable PostgreSQL database", { CORE_DB_PATH: "postgres://db/hugr" }],
+    ["the writable embedded database", {}],
+  ])("accepts %s", (_case, env) => {
+    expect(() => checkClusterCoreDb(readCoreDb(env, ".data"), "a work node")).not.toThrow();
   });
 });
 

@@ -62,10 +62,14 @@ export function readDataDir(env: Env): string {
 }
 
 /**
- * CORE_DB_PATH: a postgres:// or postgresql:// URL, or a folder for the embedded PGlite database
- * (default `${dataDir}/${defaultFolder}`), or "memory://" for a throwaway in-memory one (trials,
- * tests). hugr's DuckDB core files are refused, as are other URL schemes. CORE_DB_READONLY applies
- * to both kinds.
+ * CORE_DB_PATH, one of (CORE_DB_READONLY applies to every kind):
+ * - a `postgres://` or `postgresql://` URL: a PostgreSQL database;
+ * - a local file path ending in `.duckdb` (any case), e.g. `/data/core.duckdb`: a DuckDB file, as
+ *   in hugr; remote DuckDB files (`s3://.../core.duckdb` and other URLs) are refused;
+ * - `memory://`: a throwaway embedded PGlite database in memory (trials, tests);
+ * - any other local path: a folder for the embedded PGlite database;
+ * - unset: the embedded PGlite database in `${dataDir}/${defaultFolder}`.
+ * Other URL schemes are refused.
  */
 export function readCoreDb(env: Env, dataDir: string, defaultFolder = "core-db"): CoreDbConfig {
   const readOnly = readBool(env, "CORE_DB_READONLY", false);
@@ -78,22 +82,35 @@ export function readCoreDb(env: Env, dataDir: string, defaultFolder = "core-db")
     return { kind: "postgres", url: value, readOnly };
   }
   if (value === "memory://") return { kind: "pglite", dir: value, readOnly };
-  if (/\.duckdb$/iu.test(value)) {
-    throw new ConfigError(
-      "CORE_DB_PATH",
-      "DuckDB core databases are not supported by this implementation; use a PostgreSQL URL " +
-        "(postgres://...) or a folder for the embedded database",
-      value,
-    );
-  }
+  const duckdb = /\.duckdb$/iu.test(value);
   if (/^[a-z][a-z0-9+.-]*:\/\//iu.test(value)) {
     throw new ConfigError(
       "CORE_DB_PATH",
-      "only postgres:// and postgresql:// URLs are supported; otherwise give a folder for the embedded database",
+      duckdb
+        ? "a DuckDB core database must be a local file path, without a URL scheme; remote DuckDB " +
+            "files are not supported (copy the file to the node's disk)"
+        : "only postgres:// and postgresql:// URLs are supported; otherwise give a DuckDB file " +
+            "(*.duckdb) or a folder for the embedded database",
       value,
     );
   }
+  if (duckdb) return { kind: "duckdb", path: value, readOnly };
   return { kind: "pglite", dir: value, readOnly };
+}
+
+/**
+ * Refuses a writable DuckDB core database on a node of a cluster (`node` names it, e.g. "a work
+ * node in cluster mode"): DuckDB lets one process write a file, and then no other may open it, so
+ * the nodes of a cluster share a prepared DuckDB file read-only, as hugr's documentation requires.
+ */
+export function checkClusterCoreDb(coreDb: CoreDbConfig, node: string): void {
+  if (coreDb.kind !== "duckdb" || coreDb.readOnly) return;
+  throw new ConfigError(
+    "CORE_DB_READONLY",
+    `must be true for ${node} with a DuckDB core database (CORE_DB_PATH=${coreDb.path}): DuckDB ` +
+      "allows one writer process per file and no other process beside it, so the nodes of a cluster " +
+      "open a prepared file read-only (create one with `hugr-worker core-db export --to <file.duckdb>`)",
+  );
 }
 
 /** ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, AUTH_CONFIG_FILE and OIDC_*. */

@@ -85,6 +85,18 @@ describe("parseManagementConfig", () => {
     }
   });
 
+  it("opens a DuckDB core database read-only, and refuses it writable, naming CORE_DB_READONLY", () => {
+    const file = { ...base, CORE_DB_PATH: "/data/core.duckdb" };
+    expect(parseManagementConfig({ ...file, CORE_DB_READONLY: "true" }).coreDb).toEqual({
+      kind: "duckdb",
+      path: "/data/core.duckdb",
+      readOnly: true,
+    });
+    expect(() => parseManagementConfig(file)).toThrow(
+      /^CORE_DB_READONLY: must be true for the management node with a DuckDB core database .*DuckDB allows one writer process per file/,
+    );
+  });
+
   it("never echoes the cluster secret", () => {
     expect(() => parseManagementConfig({ CLUSTER_SECRET: " padded-secret " })).toThrow();
     try {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
+  checkClusterCoreDb,
   ConfigError,
   readAuth,
   readBind,
@@ -35,7 +36,7 @@ export function parseManagementConfig(env: Env): ManagementConfig {
   }
   const timeoutMs = readDuration(env, "TIMEOUT", DEFAULT_TIMEOUT);
   const checkIntervalMs = readDuration(env, "CHECK", DEFAULT_CHECK);
-  return {
+  const config: ManagementConfig = {
     bind: readBind(env, DEFAULT_BIND),
     logLevel: readLogLevel(env),
     dataDir,
@@ -46,6 +47,8 @@ export function parseManagementConfig(env: Env): ManagementConfig {
     removeAfterMs: readDuration(env, "NODE_REMOVE_AFTER", DEFAULT_REMOVE_AFTER),
     auth: toAuthSettings(readAuth(env)),
   };
+  checkClusterCoreDb(config.coreDb, "the management node");
+  return config;
 }
 
 /** The settings work nodes receive; AUTH_CONFIG_FILE is read here, once, and sent as its contents. */

@@ -272,6 +272,27 @@ describe("parseWorkerConfig valid forms", () => {
     });
   });
 
+  it("opens a DuckDB core database read-only in cluster mode, and writable on a single node", () => {
+    const file = { CORE_DB_PATH: "/data/core.duckdb" };
+    expect(parseWorkerConfig({ ...CLUSTER_ENV, ...file, CORE_DB_READONLY: "true" }).coreDb).toEqual({
+      kind: "duckdb",
+      path: "/data/core.duckdb",
+      readOnly: true,
+    });
+    expect(parseWorkerConfig(file).coreDb).toEqual({
+      kind: "duckdb",
+      path: "/data/core.duckdb",
+      readOnly: false,
+    });
+  });
+
+  it("refuses a writable DuckDB core database in cluster mode, naming CORE_DB_READONLY", () => {
+    const error = configError({ ...CLUSTER_ENV, CORE_DB_PATH: "/data/core.duckdb" });
+    expect(error.variable).toBe("CORE_DB_READONLY");
+    expect(error.message).toContain("must be true for a work node in cluster mode");
+    expect(error.message).toContain("DuckDB allows one writer process per file");
+  });
+
   it("stays standalone, without checking them, when only other cluster variables are set", () => {
     const config = parseWorkerConfig({
       CLUSTER_SECRET: " anything\n",

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import {
+  checkClusterCoreDb,
   ConfigError,
   MAX_TIMER_MS,
   readAddresses,
@@ -56,7 +57,7 @@ const CLUSTER_MODE = "in cluster mode (when CLUSTER_MANAGEMENT_URL is set)";
  */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const dataDir = readDataDir(env);
-  return {
+  const config: WorkerConfig = {
     bind: readBind(env, DEFAULT_BIND),
     adminUI: readBool(env, "ADMIN_UI", true),
     logLevel: readLogLevel(env),
@@ -69,6 +70,8 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     cluster: readCluster(env),
     corsAllowedOrigins: readList(env, "CORS_ALLOWED_ORIGINS"),
   };
+  if (config.cluster) checkClusterCoreDb(config.coreDb, `a work node ${CLUSTER_MODE}`);
+  return config;
 }
 
 // --- worker-only sections -----------------------------------------------------------------------
