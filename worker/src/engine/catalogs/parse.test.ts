@@ -218,6 +218,144 @@ describe("parseCatalog", () => {
     expect(object(model, "a").relations.map((r) => r.name)).toEqual(["bs"]);
   });
 
+  const LINKED = `
+    type data_sources @table(name: "data_sources") { name: String! @pk type: String }
+    type catalog_sources @table(name: "catalog_sources") { name: String! @pk }
+  `;
+
+  it("turns the references of an is_m2m link table into many-to-many relations of the objects it links", () => {
+    const model = sdl(`${LINKED}
+      type data_source_catalogs @table(name: "data_source_catalogs", is_m2m: true) {
+        data_source_name: String! @pk @field_references(references_name: "data_sources", field: "name", query: "data_source", references_query: "catalogs", references_description: "Its catalogs")
+        catalog_name: String! @pk @field_references(references_name: "catalog_sources", field: "name", query: "catalog", references_query: "data_sources")
+      }
+    `);
+    expect(object(model, "data_source_catalogs")).toMatchObject({ kind: "table", m2m: true });
+    expect(object(model, "data_sources")).not.toHaveProperty("m2m");
+    expect(object(model, "data_sources").relations).toEqual([
+      {
+        name: "catalogs",
+        target: "catalog_sources",
+        kind: "many",
+        sourceFields: ["name"],
+        targetFields: ["name"],
+        through: {
+          object: "data_source_catalogs",
+          sourceFields: ["data_source_name"],
+          targetFields: ["catalog_name"],
+        },
+        description: "Its catalogs",
+      },
+    ]);
+    expect(object(model, "catalog_sources").relations).toEqual([
+      {
+        name: "data_sources",
+        target: "data_sources",
+        kind: "many",
+        sourceFields: ["name"],
+        targetFields: ["name"],
+        through: {
+          object: "data_source_catalogs",
+          sourceFields: ["catalog_name"],
+          targetFields: ["data_source_name"],
+        },
+      },
+    ]);
+    // The link table keeps its own many-to-one relations.
+    expect(object(model, "data_source_catalogs").relations).toEqual([
+      {
+        name: "catalog",
+        target: "catalog_sources",
+        kind: "one",
+        sourceFields: ["catalog_name"],
+        targetFields: ["name"],
+      },
+      {
+        name: "data_source",
+        target: "data_sources",
+        kind: "one",
+        sourceFields: ["data_source_name"],
+        targetFields: ["name"],
+      },
+    ]);
+  });
+
+  it("reads a link table's object-level @references with composite keys, and a self-link", () => {
+    const model = sdl(`
+      type shelves @table(name: "shelves") { room: Int! @pk n: Int! @pk }
+      type books @table(name: "books") { isbn: String! @pk }
+      type shelf_books @table(name: "shelf_books", is_m2m: true)
+        @references(references_name: "shelves", source_fields: ["shelf_room", "shelf_n"], references_fields: ["room", "n"], query: "shelf", references_query: "books")
+        @references(references_name: "books", source_fields: ["book"], references_fields: ["isbn"], references_query: "shelves") {
+        shelf_room: Int! @pk
+        shelf_n: Int! @pk
+        book: String! @pk
+      }
+      type people @table(name: "people") { id: Int! @pk }
+      type friendships @table(name: "friendships", is_m2m: true) {
+        person_id: Int! @field_references(references_name: "people", query: "person", references_query: "friends")
+        friend_id: Int! @field_references(references_name: "people", query: "friend", references_query: "friend_of")
+      }
+    `);
+    expect(object(model, "shelves").relations).toEqual([
+      {
+        name: "books",
+        target: "books",
+        kind: "many",
+        sourceFields: ["room", "n"],
+        targetFields: ["isbn"],
+        through: { object: "shelf_books", sourceFields: ["shelf_room", "shelf_n"], targetFields: ["book"] },
+      },
+    ]);
+    expect(object(model, "books").relations).toEqual([
+      {
+        name: "shelves",
+        target: "shelves",
+        kind: "many",
+        sourceFields: ["isbn"],
+        targetFields: ["room", "n"],
+        through: { object: "shelf_books", sourceFields: ["book"], targetFields: ["shelf_room", "shelf_n"] },
+      },
+    ]);
+    expect(object(model, "shelf_books").relations.map((r) => [r.name, r.kind, r.target])).toEqual([
+      ["books", "one", "books"],
+      ["shelf", "one", "shelves"],
+    ]);
+    expect(object(model, "people").relations.map((r) => [r.name, r.target, r.through])).toEqual([
+      [
+        "friend_of",
+        "people",
+        { object: "friendships", sourceFields: ["friend_id"], targetFields: ["person_id"] },
+      ],
+      [
+        "friends",
+        "people",
+        { object: "friendships", sourceFields: ["person_id"], targetFields: ["friend_id"] },
+      ],
+    ]);
+  });
+
+  it("gives a linked object no relation when its reference has no references_query; is_m2m: false is a plain table", () => {
+    const model = sdl(`${LINKED}
+      type links @table(name: "links", is_m2m: true) {
+        ds: String! @field_references(references_name: "data_sources", references_query: "catalogs")
+        cat: String! @field_references(references_name: "catalog_sources")
+      }
+      type plain @table(name: "plain", is_m2m: false) {
+        ds: String! @field_references(references_name: "data_sources", query: "source", references_query: "plain_rows")
+        cat: String! @field_references(references_name: "catalog_sources", query: "catalog")
+      }
+    `);
+    expect(object(model, "data_sources").relations.map((r) => [r.name, r.target, r.through?.object])).toEqual(
+      [
+        ["catalogs", "catalog_sources", "links"],
+        ["plain_rows", "plain", undefined],
+      ],
+    );
+    expect(object(model, "catalog_sources").relations).toEqual([]);
+    expect(object(model, "plain")).not.toHaveProperty("m2m");
+  });
+
   it("accepts a single string where a list of field names is expected", () => {
     const model = sdl('type a @table(name: "a") @unique(fields: "code") { code: String! }');
     expect(object(model, "a").uniques).toEqual([{ fields: ["code"], querySuffix: "code" }]);
@@ -265,9 +403,45 @@ describe("parseCatalog", () => {
       "shop.graphql:1:21: @table on type 'a': name: must be a non-empty string",
     ],
     [
-      "@table(is_m2m:)",
-      'type a @table(name: "a", is_m2m: true) { x: Int }',
-      "shop.graphql:1:26: @table on type 'a' has no argument 'is_m2m' (it takes name)",
+      "@table(is_m2m:) that is not a boolean",
+      'type a @table(name: "a", is_m2m: "yes") { x: Int }',
+      "shop.graphql:1:34: @table on type 'a': is_m2m: must be true or false",
+    ],
+    [
+      "@view(is_m2m:)",
+      'type a @view(name: "a", is_m2m: true) { x: Int }',
+      "shop.graphql:1:25: @view on type 'a' has no argument 'is_m2m' (it takes name, sql)",
+    ],
+    [
+      "an is_m2m table with one reference",
+      `${REFERENCED}type l @table(name: "l", is_m2m: true) { c_id: Int @field_references(references_name: "c") }`,
+      "shop.graphql:2:8: type 'l' is a link table (@table(is_m2m: true)) with 1 reference(s); it needs exactly two",
+    ],
+    [
+      "an is_m2m table with three references",
+      `${REFERENCED}type l @table(name: "l", is_m2m: true) @references(references_name: "c", source_fields: ["x"], references_fields: ["id"], query: "cx") {
+        a: Int @field_references(references_name: "c", query: "ca") b: Int @field_references(references_name: "c", query: "cb") x: Int }`,
+      "type 'l' is a link table (@table(is_m2m: true)) with 3 reference(s)",
+    ],
+    [
+      "an is_m2m table without references",
+      'type l @table(name: "l", is_m2m: true) { a: Int }',
+      "shop.graphql:1:8: type 'l' is a link table (@table(is_m2m: true)) with 0 reference(s)",
+    ],
+    [
+      "a many-to-many relation named like a field",
+      `${REFERENCED}type l @table(name: "l", is_m2m: true) {
+        a: Int @field_references(references_name: "c", query: "ca", references_query: "code")
+        b: Int @field_references(references_name: "c", query: "cb") }`,
+      "shop.graphql:3:16: relation 'c.code' has the name of a field of 'c'; name the relation with references_query:",
+    ],
+    [
+      "a many-to-many relation named like another relation",
+      `${REFERENCED}type d @table(name: "d") { id: Int! @pk c_id: Int @field_references(references_name: "c", references_query: "ds") }
+      type l @table(name: "l", is_m2m: true) {
+        c_id: Int @field_references(references_name: "c", references_query: "ds")
+        d_id: Int @field_references(references_name: "d") }`,
+      "shop.graphql:4:19: relation 'c.ds' is already declared at shop.graphql:2:51; name this one with references_query:",
     ],
     [
       "an argument twice",

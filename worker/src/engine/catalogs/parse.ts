@@ -1,8 +1,9 @@
 /**
  * Turns hugr catalog SDL into the {@link CatalogModel}. The supported subset is tables and views with
- * scalar and list fields, `@pk`, `@field_source`, `@default`, `@unique` and relations declared with
- * `@field_references` / `@references`. Anything else is refused with its `origin:line:column`, so a
- * catalog never loads with parts silently ignored.
+ * scalar and list fields, `@pk`, `@field_source`, `@default`, `@unique`, relations declared with
+ * `@field_references` / `@references`, and many-to-many relations through link tables
+ * (`@table(is_m2m: true)`). Anything else is refused with its `origin:line:column`, so a catalog
+ * never loads with parts silently ignored.
  */
 import {
   getLocation,
@@ -31,8 +32,11 @@ import {
 } from "./model.js";
 import type { CatalogDocument } from "./read.js";
 
-/** What a directive argument must be: a string, a list of strings (a lone string counts as one), or any literal. */
-type ArgKind = "string" | "strings" | "value";
+/**
+ * What a directive argument must be: a string, a list of strings (a lone string counts as one), a
+ * boolean, or any literal.
+ */
+type ArgKind = "string" | "strings" | "boolean" | "value";
 
 interface DirectiveSpec {
   on: "type" | "field";
@@ -50,7 +54,14 @@ const RELATION_ARGS = {
 } as const;
 
 const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, DirectiveSpec>([
-  ["table", { on: "type", repeatable: false, args: { name: { kind: "string", required: true } } }],
+  [
+    "table",
+    {
+      on: "type",
+      repeatable: false,
+      args: { name: { kind: "string", required: true }, is_m2m: { kind: "boolean" } },
+    },
+  ],
   [
     "view",
     {
@@ -121,6 +132,7 @@ const HUGR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ARG_KIND_WORDS: Record<ArgKind, string> = {
   string: "a non-empty string",
   strings: "a non-empty list of non-empty strings",
+  boolean: "true or false",
   value: "a literal",
 };
 
@@ -150,6 +162,14 @@ interface RelationDeclaration {
   targetFields: string[] | undefined;
 }
 
+/** A relation declaration with its target resolved and every field checked. */
+interface Reference {
+  declaration: RelationDeclaration;
+  target: Declared;
+  sourceFields: string[];
+  targetFields: string[];
+}
+
 /** The model of one data source's catalogs: the objects of all its documents together. */
 export function parseCatalog(documents: readonly CatalogDocument[]): CatalogModel {
   const types = documents.flatMap(objectTypes);
@@ -161,7 +181,9 @@ export function parseCatalog(documents: readonly CatalogDocument[]): CatalogMode
   }
   const declared = new Map(types.map((node) => [node.name.value, declareObject(node, nodes)]));
   for (const object of declared.values()) {
-    for (const declaration of relationDeclarations(object)) addRelations(declaration, declared);
+    const references = relationDeclarations(object).map((declaration) => resolve(declaration, declared));
+    for (const reference of references) addRelations(reference);
+    if (object.model.m2m) addManyToMany(object, references);
   }
   // By name, not by declaration order: the model does not depend on which side or file declared a relation.
   const objects = [...declared.values()].map((object) => object.model);
@@ -250,12 +272,18 @@ function declareObject(node: ObjectTypeDefinitionNode, types: ReadonlyMap<string
 function dataObject(
   node: ObjectTypeDefinitionNode,
   directives: readonly Directive[],
-): Pick<ObjectModel, "kind" | "sqlName" | "sql"> {
+): Pick<ObjectModel, "kind" | "sqlName" | "sql" | "m2m"> {
   const name = node.name.value;
   const table = directives.find((directive) => directive.name === "table");
   const view = directives.find((directive) => directive.name === "view");
   if (table && view) fail(view.node, `type '${name}' has both @table and @view; a type is one or the other`);
-  if (table) return { kind: "table", sqlName: text(table, "name") ?? name };
+  if (table) {
+    return {
+      kind: "table",
+      sqlName: text(table, "name") ?? name,
+      ...(table.args.is_m2m === true && { m2m: true }),
+    };
+  }
   if (!view) {
     fail(
       node.name,
@@ -399,8 +427,8 @@ function relationDeclarations(object: Declared): RelationDeclaration[] {
   return [...fromFields, ...fromType];
 }
 
-/** Adds the relation to its declaring object (`query`) and, with `references_query`, its reverse to the target. */
-function addRelations(declaration: RelationDeclaration, objects: ReadonlyMap<string, Declared>): void {
+/** Finds the declaration's target and checks the fields on both sides. */
+function resolve(declaration: RelationDeclaration, objects: ReadonlyMap<string, Declared>): Reference {
   const { node, source, args } = declaration;
   const label = `@${node.name.value} on '${source.model.name}'`;
   const targetName = str(args.references_name) ?? "";
@@ -416,11 +444,21 @@ function addRelations(declaration: RelationDeclaration, objects: ReadonlyMap<str
   }
   checkFields(source.model, sourceFields, node, label);
   checkFields(target.model, targetFields, node, label);
+  return { declaration, target, sourceFields, targetFields };
+}
+
+/**
+ * Adds the relation to its declaring object (`query`) and, with `references_query`, its reverse to
+ * the target; a link table's `references_query` names a many-to-many relation instead
+ * ({@link addManyToMany}), as in hugr, where the referenced objects get no relation to the link table.
+ */
+function addRelations({ declaration, target, sourceFields, targetFields }: Reference): void {
+  const { node, source, args } = declaration;
   addRelation(
     source,
     {
-      name: str(args.query) ?? targetName,
-      target: targetName,
+      name: str(args.query) ?? target.model.name,
+      target: target.model.name,
       kind: "one",
       sourceFields,
       targetFields,
@@ -430,7 +468,7 @@ function addRelations(declaration: RelationDeclaration, objects: ReadonlyMap<str
     "query",
   );
   const reverse = str(args.references_query);
-  if (reverse === undefined) return;
+  if (reverse === undefined || source.model.m2m) return;
   const relation: RelationModel = {
     name: reverse,
     target: source.model.name,
@@ -440,6 +478,42 @@ function addRelations(declaration: RelationDeclaration, objects: ReadonlyMap<str
     ...described(args.references_description),
   };
   addRelation(target, relation, node, "references_query");
+}
+
+/**
+ * The many-to-many relations of a link table (`@table(is_m2m: true)`) and its two references: the
+ * object each reference points at gets, under that reference's `references_query`, a relation to the
+ * object the other reference points at.
+ */
+function addManyToMany(link: Declared, references: readonly Reference[]): void {
+  const [first, second] = references;
+  if (references.length !== 2 || !first || !second) {
+    const table = link.directives.find((directive) => directive.name === "table");
+    return fail(
+      table?.node ?? link.node.name,
+      `type '${link.model.name}' is a link table (@table(is_m2m: true)) with ${references.length} reference(s); ` +
+        "it needs exactly two, one to each object it links (@field_references on a field or @references on the type)",
+    );
+  }
+  addLinked(link, first, second);
+  addLinked(link, second, first);
+}
+
+/** The relation of `from`'s target to `to`'s target through the link table, when `from` names one. */
+function addLinked(link: Declared, from: Reference, to: Reference): void {
+  const { node, args } = from.declaration;
+  const name = str(args.references_query);
+  if (name === undefined) return;
+  const relation: RelationModel = {
+    name,
+    target: to.target.model.name,
+    kind: "many",
+    sourceFields: from.targetFields,
+    targetFields: to.targetFields,
+    through: { object: link.model.name, sourceFields: from.sourceFields, targetFields: to.sourceFields },
+    ...described(args.references_description),
+  };
+  addRelation(from.target, relation, node, "references_query");
 }
 
 function singlePrimaryKey(target: Declared, node: ASTNode, label: string): string {
@@ -547,6 +621,7 @@ function readArguments(
 /** The argument's value when it has the expected kind, otherwise undefined. */
 function argumentValue(value: ConstValueNode, kind: ArgKind): unknown {
   if (kind === "value") return valueFromASTUntyped(value);
+  if (kind === "boolean") return value.kind === Kind.BOOLEAN ? value.value : undefined;
   const items = kind === "strings" && value.kind === Kind.LIST ? value.values : [value];
   const strings = items.map((item) =>
     item.kind === Kind.STRING && item.value !== "" ? item.value : undefined,

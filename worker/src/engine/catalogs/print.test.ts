@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CatalogError } from "./errors.js";
-import type { CatalogModel, FieldModel } from "./model.js";
+import type { CatalogModel, FieldModel, RelationModel } from "./model.js";
 import { parseCatalog } from "./parse.js";
 import { printCatalog } from "./print.js";
 
@@ -114,6 +114,110 @@ describe("printCatalog", () => {
       '@references(references_name: "a", source_fields: ["ax", "ay"], references_fields: ["x", "y"], query: "a", references_query: "bs")',
     );
     expect(reparse(model)).toEqual(model);
+  });
+
+  it("prints an is_m2m link table as hugr writes it, its references naming the many-to-many relations", () => {
+    const model = parseCatalog([
+      {
+        origin: "links.graphql",
+        text: `
+          type data_sources @table(name: "data_sources") { name: String! @pk }
+          type catalog_sources @table(name: "catalog_sources") { name: String! @pk }
+          type data_source_catalogs @table(name: "data_source_catalogs", is_m2m: true) {
+            data_source_name: String! @pk @field_references(references_name: "data_sources", field: "name", query: "data_source", references_query: "catalogs")
+            catalog_name: String! @pk @field_references(references_name: "catalog_sources", field: "name", query: "catalog", references_query: "data_sources", references_description: "Where it is used")
+          }`,
+      },
+    ]);
+    expect(printCatalog(model)).toContain(
+      [
+        'type data_source_catalogs @table(name: "data_source_catalogs", is_m2m: true) {',
+        '  data_source_name: String! @pk @field_references(references_name: "data_sources", field: "name", query: "data_source", references_query: "catalogs")',
+        '  catalog_name: String! @pk @field_references(references_name: "catalog_sources", field: "name", query: "catalog", references_query: "data_sources", references_description: "Where it is used")',
+        "}",
+      ].join("\n"),
+    );
+    expect(reparse(model)).toEqual(model);
+  });
+
+  it("gives back link tables with object-level references, one unnamed side, and a self-link", () => {
+    const model = parseCatalog([
+      {
+        origin: "links.graphql",
+        text: `
+          type shelves @table(name: "shelves") { room: Int! @pk n: Int! @pk }
+          type books @table(name: "books") { isbn: String! @pk }
+          type shelf_books @table(name: "shelf_books", is_m2m: true)
+            @references(references_name: "shelves", source_fields: ["shelf_room", "shelf_n"], references_fields: ["room", "n"], query: "shelf", references_query: "books")
+            @references(references_name: "books", source_fields: ["book"], references_fields: ["isbn"]) {
+            shelf_room: Int! @pk
+            shelf_n: Int! @pk
+            book: String! @pk
+          }
+          type people @table(name: "people") { id: Int! @pk }
+          type friendships @table(name: "friendships", is_m2m: true) {
+            person_id: Int! @field_references(references_name: "people", query: "person", references_query: "friends")
+            friend_id: Int! @field_references(references_name: "people", query: "friend", references_query: "friend_of")
+          }`,
+      },
+    ]);
+    expect(printCatalog(model)).toContain(
+      'type shelf_books @table(name: "shelf_books", is_m2m: true) @references(',
+    );
+    expect(reparse(model)).toEqual(model);
+  });
+
+  it("refuses a many-to-many relation its link table does not declare, and a link table without two references", () => {
+    const linked = (relations: RelationModel[]): CatalogModel => ({
+      objects: [
+        {
+          name: "a",
+          kind: "table",
+          sqlName: "a",
+          fields: [field("id", { pk: true })],
+          relations: [
+            {
+              name: "others",
+              target: "a",
+              kind: "many",
+              sourceFields: ["id"],
+              targetFields: ["id"],
+              through: { object: "l", sourceFields: ["x"], targetFields: ["y"] },
+            },
+          ],
+          uniques: [],
+        },
+        {
+          name: "l",
+          kind: "table",
+          sqlName: "l",
+          m2m: true,
+          fields: [field("x"), field("y")],
+          relations,
+          uniques: [],
+        },
+      ],
+    });
+    const one = (name: string, source: string): RelationModel => ({
+      name,
+      target: "a",
+      kind: "one",
+      sourceFields: [source],
+      targetFields: ["id"],
+    });
+    expect(() => printCatalog(linked([one("ax", "x"), one("ay", "x")]))).toThrow(
+      new CatalogError(
+        "relation 'a.others' has no matching relation on its link table 'l'; SDL declares a relation on the referencing side",
+      ),
+    );
+    expect(reparse(linked([one("ax", "x"), one("ay", "y")]))).toEqual(
+      linked([one("ax", "x"), one("ay", "y")]),
+    );
+    expect(() => printCatalog(linked([one("ax", "x")]))).toThrow(
+      new CatalogError(
+        "link table 'l' has 1 many-to-one relation(s); SDL declares a link table with exactly two references",
+      ),
+    );
   });
 
   it("refuses a many-relation without its referencing side, and a default with no literal form", () => {

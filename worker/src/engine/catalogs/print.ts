@@ -30,35 +30,70 @@ export function printCatalog(model: CatalogModel): string {
   return `${print({ kind: Kind.DOCUMENT, definitions })}\n`;
 }
 
-/** Pairs each "one" relation with the "many" relation that is its reverse; a lone "many" has no SDL form. */
+/**
+ * Pairs each "one" relation with the "many" relation that is its reverse (for a link table's, the
+ * many-to-many relation its `references_query` names); a lone "many" has no SDL form.
+ */
 function pairRelations(model: CatalogModel): Map<ObjectModel, Declaration[]> {
   const reverses = model.objects.flatMap((owner) =>
     owner.relations.filter((relation) => relation.kind === "many").map((relation) => ({ owner, relation })),
   );
   const declarations = new Map<ObjectModel, Declaration[]>();
   for (const owner of model.objects) {
-    const own = owner.relations
-      .filter((relation) => relation.kind === "one")
-      .map((one) => {
-        const index = reverses.findIndex(
-          ({ owner: target, relation }) =>
-            target.name === one.target &&
-            relation.target === owner.name &&
-            sameNames(relation.sourceFields, one.targetFields) &&
-            sameNames(relation.targetFields, one.sourceFields),
-        );
-        return { one, many: index < 0 ? undefined : reverses.splice(index, 1)[0]?.relation };
-      });
+    const ones = owner.relations.filter((relation) => relation.kind === "one");
+    if (owner.m2m && ones.length !== 2) {
+      throw new CatalogError(
+        `link table '${owner.name}' has ${ones.length} many-to-one relation(s); SDL declares a link table with exactly two references`,
+      );
+    }
+    const own = ones.map((one) => {
+      const other = owner.m2m ? ones.find((relation) => relation !== one) : undefined;
+      const index = reverses.findIndex(
+        ({ owner: target, relation }) =>
+          target.name === one.target && isReverse({ owner, one, other }, relation),
+      );
+      return { one, many: index < 0 ? undefined : reverses.splice(index, 1)[0]?.relation };
+    });
     declarations.set(owner, own);
   }
   const lone = reverses[0];
   if (lone) {
+    const { through, target } = lone.relation;
     throw new CatalogError(
-      `relation '${lone.owner.name}.${lone.relation.name}' has no matching relation on '${lone.relation.target}'; ` +
-        "SDL declares a relation on the referencing side",
+      `relation '${lone.owner.name}.${lone.relation.name}' has no matching relation on ` +
+        `${through ? `its link table '${through.object}'` : `'${target}'`}; SDL declares a relation on the referencing side`,
     );
   }
   return declarations;
+}
+
+/**
+ * Whether `relation`, on the object `one` points at, is what `one`'s `references_query` declares: the
+ * reverse of `one`, or, on a link table (`other` is its second reference), the relation from the
+ * object `one` points at to the object `other` points at, through the link table.
+ */
+function isReverse(
+  { owner, one, other }: { owner: ObjectModel; one: RelationModel; other: RelationModel | undefined },
+  relation: RelationModel,
+): boolean {
+  const { through } = relation;
+  if (!other) {
+    return (
+      !through &&
+      relation.target === owner.name &&
+      sameNames(relation.sourceFields, one.targetFields) &&
+      sameNames(relation.targetFields, one.sourceFields)
+    );
+  }
+  return (
+    through !== undefined &&
+    through.object === owner.name &&
+    sameNames(through.sourceFields, one.sourceFields) &&
+    sameNames(relation.sourceFields, one.targetFields) &&
+    relation.target === other.target &&
+    sameNames(through.targetFields, other.sourceFields) &&
+    sameNames(relation.targetFields, other.targetFields)
+  );
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
@@ -72,7 +107,10 @@ function objectNode(object: ObjectModel, declarations: readonly Declaration[]): 
     object.fields.some((f) => f.name === declaration.one.sourceFields[0]);
   const dataObject =
     object.kind === "table"
-      ? directive("table", [arg("name", string(object.sqlName))])
+      ? directive("table", [
+          arg("name", string(object.sqlName)),
+          ...(object.m2m ? [arg("is_m2m", { kind: Kind.BOOLEAN, value: true })] : []),
+        ])
       : directive("view", [arg("name", string(object.sqlName)), ...optional("sql", object.sql)]);
   const uniques = object.uniques.map((unique) =>
     directive("unique", [

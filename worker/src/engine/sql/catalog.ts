@@ -1,5 +1,6 @@
-import { quoteIdent } from "@hugr/coredb";
+import { quoteIdent } from "./sql-text.js";
 import type { CatalogModel, FieldModel, ObjectModel, RelationModel } from "../catalogs/index.js";
+import type { Compilation } from "./context.js";
 
 /**
  * A parsed catalog with the lookups the compiler needs: objects by name, fields and relations by
@@ -60,13 +61,37 @@ export interface AliasedObject {
   alias: string;
 }
 
-/** The join condition of a relation: the source row's fields equal the target row's, pairwise. */
-export function joinCondition(relation: RelationModel, source: AliasedObject, target: AliasedObject): string {
-  return relation.sourceFields
+/**
+ * The join condition of a relation: the source row's fields equal the target row's, pairwise. For a
+ * many-to-many relation, a row of the link table holds both rows' keys: an EXISTS rather than a join
+ * through the link table, so that a pair linked twice still relates the two rows once.
+ */
+export function joinCondition(
+  c: Compilation,
+  relation: RelationModel,
+  source: AliasedObject,
+  target: AliasedObject,
+): string {
+  const { through } = relation;
+  if (!through) return fieldsEqual(source, relation.sourceFields, target, relation.targetFields);
+  const link: AliasedObject = { object: c.catalog.object(through.object), alias: c.alias() };
+  const toSource = fieldsEqual(link, through.sourceFields, source, relation.sourceFields);
+  const toTarget = fieldsEqual(link, through.targetFields, target, relation.targetFields);
+  return `EXISTS (SELECT 1 FROM ${link.object.from} AS ${quoteIdent(link.alias)} WHERE ${toSource} AND ${toTarget})`;
+}
+
+/** `left`'s fields equal `right`'s, pairwise, ANDed. */
+function fieldsEqual(
+  left: AliasedObject,
+  leftFields: readonly string[],
+  right: AliasedObject,
+  rightFields: readonly string[],
+): string {
+  return leftFields
     .map((name, i) => {
-      const left = fieldRef(source.alias, mustField(source.object, name));
-      const right = fieldRef(target.alias, mustField(target.object, relation.targetFields[i] ?? ""));
-      return `${left} = ${right}`;
+      const leftRef = fieldRef(left.alias, mustField(left.object, name));
+      const rightRef = fieldRef(right.alias, mustField(right.object, rightFields[i] ?? ""));
+      return `${leftRef} = ${rightRef}`;
     })
     .join(" AND ");
 }

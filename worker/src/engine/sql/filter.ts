@@ -1,4 +1,5 @@
-import { FilterError, isPlainObject, joinAnd, joinOr } from "@hugr/coredb";
+import { FilterError } from "./errors.js";
+import { isPlainObject, joinAnd, joinOr } from "./sql-text.js";
 import type { FieldModel, RelationModel, ScalarName } from "../catalogs/index.js";
 import { fieldRef, joinCondition, type CatalogObject } from "./catalog.js";
 import type { Compilation } from "./context.js";
@@ -17,9 +18,10 @@ interface Scope {
 /**
  * Compiles hugr's filter argument for a data source object into a boolean SQL expression over the
  * row aliased `alias`. Keys of one object are ANDed; `_and`, `_or`, `_not` take lists; a many-to-one
- * relation takes the target's filter, a one-to-many relation `{any_of | all_of | none_of: filter}`,
- * both compiled to EXISTS subqueries so no row is duplicated. Values are always bound. Throws
- * FilterError (shown to the client as INVALID_FILTER) for input the schema could not rule out.
+ * relation takes the target's filter, a one-to-many or many-to-many relation
+ * `{any_of | all_of | none_of: filter}`, all compiled to EXISTS subqueries so no row is duplicated.
+ * Values are always bound. Throws FilterError (shown to the client as INVALID_FILTER) for input the
+ * schema could not rule out.
  */
 export function compileFilter(c: Compilation, object: CatalogObject, alias: string, filter: unknown): string {
   if (filter === null || filter === undefined) return "TRUE";
@@ -62,7 +64,7 @@ function compileList(c: Compilation, scope: Scope, path: string, value: unknown)
 function compileRelation(c: Compilation, scope: Scope, relation: RelationModel, value: unknown): string {
   const target = c.catalog.object(relation.target);
   const alias = c.alias();
-  const join = joinCondition(relation, scope, { object: target, alias });
+  const join = joinCondition(c, relation, scope, { object: target, alias });
   const exists = (condition: string) =>
     `EXISTS (SELECT 1 FROM ${target.from} AS "${alias}" WHERE ${join}${condition === "TRUE" ? "" : ` AND ${condition}`})`;
   const inner = (filter: unknown, path: string) =>

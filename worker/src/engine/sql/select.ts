@@ -1,4 +1,5 @@
-import { FilterError, isPlainObject, quoteIdent } from "@hugr/coredb";
+import { FilterError } from "./errors.js";
+import { isPlainObject, quoteIdent } from "./sql-text.js";
 import { fieldRef, joinCondition, type AliasedObject, type CatalogObject } from "./catalog.js";
 import type { Compilation } from "./context.js";
 import { compileFilter } from "./filter.js";
@@ -87,7 +88,7 @@ function fieldJson(c: Compilation, object: CatalogObject, alias: string, item: P
   const related: RowSource = {
     object: target,
     alias: targetAlias,
-    where: joinCondition(meta.relation, { object, alias }, { object: target, alias: targetAlias }),
+    where: joinCondition(c, meta.relation, { object, alias }, { object: target, alias: targetAlias }),
   };
   if (meta.kind === "relation_aggregation") {
     const { json, from } = aggregationOver(c, related, item.args, item.selection);
@@ -244,7 +245,7 @@ function orderExpression(c: Compilation, row: AliasedObject, path: string[], whe
   }
   const target = c.catalog.object(relation.target);
   const targetAlias = c.alias();
-  const join = joinCondition(relation, row, { object: target, alias: targetAlias });
+  const join = joinCondition(c, relation, row, { object: target, alias: targetAlias });
   const inner = orderExpression(c, { object: target, alias: targetAlias }, rest, where);
   return `(SELECT ${inner} FROM ${target.from} AS ${quoteIdent(targetAlias)} WHERE ${join} LIMIT 1)`;
 }
