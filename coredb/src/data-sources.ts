@@ -1,19 +1,4 @@
-import {
-  CoreDbError,
-  readOnlyError,
-  sqlState,
-  SQLSTATE_INVALID_REGULAR_EXPRESSION,
-  SQLSTATE_UNIQUE_VIOLATION,
-} from "./errors.js";
-import {
-  compileFilter,
-  compileOrderBy,
-  createParams,
-  FilterError,
-  type OrderByField,
-  type TableSpec,
-} from "./sql/index.js";
-import type { ReadThrough } from "./read-cache.js";
+import { CoreDbError, readOnlyError, sqlState, SQLSTATE_UNIQUE_VIOLATION } from "./errors.js";
 import type { CoreDb, SqlExecutor } from "./types.js";
 
 /** A row of `catalog_sources`: where a data source's schema (SDL) comes from. */
@@ -66,93 +51,70 @@ export type DataSourcePatch = {
   [K in keyof Omit<DataSourceInput, "name" | "catalogs">]?: DataSourceInput[K] | null;
 };
 
-export interface ListDataSourcesOptions {
-  filter?: unknown;
-  orderBy?: readonly OrderByField[] | null;
-  /** Default 2000, hugr's default page size. */
-  limit?: number | null;
-  offset?: number | null;
-  /** Fetch each row's catalogs in the same statement (only when the query selects them). */
-  withCatalogs: boolean;
-}
-
 /** Data source types hugr knows; which of them a node can load is the loader's business. */
 export const DATA_SOURCE_TYPES = ["postgres", "duckdb", "mysql", "mssql", "http", "extension"] as const;
 /** Catalog types: a folder or URI of .graphql files, one file, or inline SDL. */
 export const CATALOG_TYPES = ["localFS", "uri", "uriFile", "text"] as const;
 
-export const DEFAULT_LIMIT = 2000;
-
-export const CATALOG_SOURCES_TABLE: TableSpec = {
-  table: "catalog_sources",
-  columns: { name: "string", type: "string", description: "string", path: "string" },
-};
-
-export const DATA_SOURCES_TABLE: TableSpec = {
-  table: "data_sources",
-  columns: {
-    name: "string",
-    type: "string",
-    prefix: "string",
-    description: "string",
-    path: "string",
-    as_module: "boolean",
-    self_defined: "boolean",
-    read_only: "boolean",
-    disabled: "boolean",
-  },
-  relations: {
-    catalogs: {
-      target: () => CATALOG_SOURCES_TABLE,
-      through: {
-        table: "data_source_catalogs",
-        sourceColumn: "data_source_name",
-        targetColumn: "catalog_name",
-      },
-      sourceKey: "name",
-      targetKey: "name",
-    },
-  },
-};
-
-const COLUMNS = Object.keys(DATA_SOURCES_TABLE.columns);
+const COLUMNS = [
+  "name",
+  "type",
+  "prefix",
+  "description",
+  "path",
+  "as_module",
+  "self_defined",
+  "read_only",
+  "disabled",
+] as const;
 const PATCHABLE = COLUMNS.filter((c) => c !== "name");
+const SELECT_DATA_SOURCES = `SELECT ${COLUMNS.map((c) => `"${c}"`).join(", ")} FROM data_sources`;
 
-/** Each data source's catalogs as one JSON array, so a list query is one statement, not N+1. */
-const CATALOGS_SUBQUERY = `COALESCE((
-  SELECT json_agg(json_build_object('name', c.name, 'type', c.type, 'description', c.description, 'path', c.path) ORDER BY c.name)
-  FROM data_source_catalogs l JOIN catalog_sources c ON c.name = l.catalog_name
-  WHERE l.data_source_name = ds.name), '[]'::json) AS catalogs`;
-
-function selectList(withCatalogs: boolean): string {
-  const columns = COLUMNS.map((c) => `ds."${c}"`).join(", ");
-  return withCatalogs ? `${columns}, ${CATALOGS_SUBQUERY}` : columns;
-}
-
-/** `query { core { data_sources(filter, order_by, limit, offset) } }`: one parameterised statement. */
-export async function listDataSources(
-  db: SqlExecutor & Partial<ReadThrough>,
-  options: ListDataSourcesOptions,
-): Promise<DataSource[]> {
-  const params = createParams();
-  const where = compileFilter(DATA_SOURCES_TABLE, options.filter, params, "ds");
-  const orderBy = compileOrderBy(DATA_SOURCES_TABLE, options.orderBy, "ds") || ' ORDER BY ds."name" ASC';
-  const limit = params.add(nonNegative("limit", options.limit ?? DEFAULT_LIMIT));
-  const offset = params.add(nonNegative("offset", options.offset ?? 0));
-  const text = `SELECT ${selectList(options.withCatalogs)} FROM data_sources ds WHERE ${where}${orderBy} LIMIT ${limit} OFFSET ${offset}`;
-  // The listing is the hot read of the core module: answered from the node's short-lived cache when
-  // the caller has one (see read-cache.ts); loading a source always reads fresh (getDataSource).
-  const read = db.cachedQuery ?? db.query;
-  return filtered(read<DataSource>(text, params.values));
+/**
+ * The data sources a node loads at start (every one not disabled), with their catalogs. Plain SQL
+ * that PostgreSQL, PGlite and DuckDB all run: the GraphQL listing is the query engine's.
+ */
+export async function listEnabledDataSources(db: SqlExecutor): Promise<DataSource[]> {
+  const rows = await db.query<DataSource>(`${SELECT_DATA_SOURCES} WHERE NOT disabled ORDER BY name`);
+  return withCatalogs(db, rows);
 }
 
 /** One data source by name, with its catalogs, or undefined. */
 export async function getDataSource(db: SqlExecutor, name: string): Promise<DataSource | undefined> {
+  return (await getDataSources(db, [name]))[0];
+}
+
+/** The named data sources that exist, with their catalogs, ordered by name. */
+export async function getDataSources(db: SqlExecutor, names: readonly string[]): Promise<DataSource[]> {
+  if (names.length === 0) return [];
   const rows = await db.query<DataSource>(
-    `SELECT ${selectList(true)} FROM data_sources ds WHERE ds.name = $1`,
-    [name],
+    `${SELECT_DATA_SOURCES} WHERE name IN (${placeholders(names)}) ORDER BY name`,
+    names,
   );
-  return rows[0];
+  return withCatalogs(db, rows);
+}
+
+/** Each row's catalogs, read in one statement for all of them. */
+async function withCatalogs(db: SqlExecutor, rows: DataSource[]): Promise<DataSource[]> {
+  if (rows.length === 0) return rows;
+  const names = rows.map((r) => r.name);
+  const links = await db.query<CatalogSource & { data_source_name: string }>(
+    `SELECT l.data_source_name, c.name, c.type, c.description, c.path
+     FROM data_source_catalogs l JOIN catalog_sources c ON c.name = l.catalog_name
+     WHERE l.data_source_name IN (${placeholders(names)}) ORDER BY c.name`,
+    names,
+  );
+  return rows.map((row) => ({
+    ...row,
+    catalogs: links
+      .filter((l) => l.data_source_name === row.name)
+      .map(({ name, type, description, path }) => ({ name, type, description, path })),
+  }));
+}
+
+/** `$1, $2, …` for a list bound element by element: `= ANY($1)` is PostgreSQL's, not DuckDB's. */
+function placeholders(values: readonly unknown[]): string {
+  return values.map((_, i) => `$${i + 1}`).join(", ");
 }
 
 /**
@@ -166,6 +128,9 @@ export async function insertDataSource(db: CoreDb, input: DataSourceInput): Prom
   const catalogs = input.catalogs ?? [];
   catalogs.forEach(validateCatalog);
   return db.transaction(async (tx) => {
+    if (await getDataSource(tx, input.name)) {
+      throw new CoreDbError("ALREADY_EXISTS", `data source '${input.name}' already exists`);
+    }
     await insertRow(tx, input);
     for (const catalog of catalogs) await linkCatalog(tx, input.name, catalog);
     const inserted = await getDataSource(tx, input.name);
@@ -230,7 +195,7 @@ function rowValues(input: DataSourceInput): unknown[] {
 
 async function deleteOrphanCatalogs(tx: SqlExecutor): Promise<void> {
   await tx.query(
-    "DELETE FROM catalog_sources c WHERE NOT EXISTS (SELECT 1 FROM data_source_catalogs l WHERE l.catalog_name = c.name)",
+    "DELETE FROM catalog_sources WHERE NOT EXISTS (SELECT 1 FROM data_source_catalogs l WHERE l.catalog_name = catalog_sources.name)",
   );
 }
 
@@ -280,62 +245,51 @@ export async function assertCatalogFits(db: SqlExecutor, catalog: CatalogSourceI
   }
 }
 
-/** `update_data_sources(filter, data)`: returns the updated rows (with catalogs). */
+/**
+ * `update_data_sources`: changes the named data sources (the query engine found them by the
+ * mutation's filter); returns them as updated, with catalogs.
+ */
 export async function updateDataSources(
   db: CoreDb,
-  filter: unknown,
+  names: readonly string[],
   patch: DataSourcePatch,
 ): Promise<DataSource[]> {
   assertWritable(db);
-  const fields = PATCHABLE.filter((c) => patch[c as keyof DataSourcePatch] !== undefined);
-  if (fields.length === 0)
-    throw new CoreDbError("INVALID_INPUT", "data must set at least one field to update");
-  validatePatch(patch);
-  const params = createParams();
-  const assignments = fields.map((c) => `"${c}" = ${params.add(patch[c as keyof DataSourcePatch] ?? "")}`);
-  const where = compileFilter(DATA_SOURCES_TABLE, filter, params, "ds");
+  validateUpdate(patch);
+  const fields = PATCHABLE.filter((c) => patch[c] !== undefined);
+  if (names.length === 0) return [];
+  const values = fields.map((c) => patch[c] ?? "");
+  const assignments = fields.map((c, i) => `"${c}" = $${i + 1}`);
+  const where = names.map((_, i) => `$${fields.length + i + 1}`).join(", ");
   return db.transaction(async (tx) => {
-    const updated = await filtered(
-      tx.query<{ name: string }>(
-        `UPDATE data_sources ds SET ${assignments.join(", ")} WHERE ${where} RETURNING ds.name`,
-        params.values,
-      ),
-    );
-    return fetchByNames(
-      tx,
-      updated.map((r) => r.name),
-    );
+    await tx.query(`UPDATE data_sources SET ${assignments.join(", ")} WHERE name IN (${where})`, [
+      ...values,
+      ...names,
+    ]);
+    return getDataSources(tx, names);
   });
 }
 
 /**
- * `delete_data_sources(filter)`: returns the deleted rows as they were. Catalog sources that no
- * data source uses any more are deleted with them (they were created by the nested insert).
+ * `delete_data_sources`: deletes the named data sources; returns them as they were. Catalog sources
+ * that no data source uses any more are deleted with them (they were created by the nested insert).
  */
-export async function deleteDataSources(db: CoreDb, filter: unknown): Promise<DataSource[]> {
+export async function deleteDataSources(db: CoreDb, names: readonly string[]): Promise<DataSource[]> {
   assertWritable(db);
-  const params = createParams();
-  const where = compileFilter(DATA_SOURCES_TABLE, filter, params, "ds");
+  if (names.length === 0) return [];
   return db.transaction(async (tx) => {
-    const doomed = await filtered(
-      tx.query<DataSource>(
-        `SELECT ${selectList(true)} FROM data_sources ds WHERE ${where} ORDER BY ds.name FOR UPDATE`,
-        params.values,
-      ),
-    );
+    const doomed = await getDataSources(tx, names);
     if (doomed.length === 0) return [];
-    await tx.query("DELETE FROM data_sources WHERE name = ANY($1::text[])", [doomed.map((d) => d.name)]);
+    const gone = doomed.map((d) => d.name);
+    // The links first: DuckDB's schema has no ON DELETE CASCADE.
+    await tx.query(
+      `DELETE FROM data_source_catalogs WHERE data_source_name IN (${placeholders(gone)})`,
+      gone,
+    );
+    await tx.query(`DELETE FROM data_sources WHERE name IN (${placeholders(gone)})`, gone);
     await deleteOrphanCatalogs(tx);
     return doomed;
   });
-}
-
-async function fetchByNames(tx: SqlExecutor, names: readonly string[]): Promise<DataSource[]> {
-  if (names.length === 0) return [];
-  return tx.query<DataSource>(
-    `SELECT ${selectList(true)} FROM data_sources ds WHERE ds.name = ANY($1::text[]) ORDER BY ds.name`,
-    [names],
-  );
 }
 
 function assertWritable(db: CoreDb): void {
@@ -357,7 +311,16 @@ export function validateDataSource(input: DataSourceInput): void {
   validatePatch(input);
 }
 
-/** The checks `updateDataSources` makes on a patch (and insert on its fields); throws INVALID_INPUT. */
+/**
+ * The checks `updateDataSources` makes on its patch: it sets at least one field, each valid. Throws
+ * INVALID_INPUT. Exported for writers that do not update themselves (a node of a managed cluster).
+ */
+export function validateUpdate(patch: DataSourcePatch): void {
+  if (!PATCHABLE.some((c) => patch[c] !== undefined)) invalid("data must set at least one field to update");
+  validatePatch(patch);
+}
+
+/** The checks of a patch's fields (and of an insert's); throws INVALID_INPUT. */
 export function validatePatch(patch: DataSourcePatch): void {
   if (patch.type !== undefined && !isOneOf(DATA_SOURCE_TYPES, patch.type)) {
     invalid(`unknown data source type '${String(patch.type)}' (known: ${DATA_SOURCE_TYPES.join(", ")})`);
@@ -387,23 +350,6 @@ function isOneOf<T extends string>(values: readonly T[], value: unknown): value 
   return (values as readonly unknown[]).includes(value);
 }
 
-function nonNegative(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) invalid(`${name} must be a non-negative integer`);
-  return value;
-}
-
 function invalid(message: string): never {
   throw new CoreDbError("INVALID_INPUT", message);
-}
-
-/** Runs a statement whose WHERE came from a user filter: a regex PostgreSQL rejects is bad input. */
-async function filtered<T>(statement: Promise<T>): Promise<T> {
-  try {
-    return await statement;
-  } catch (error) {
-    if (sqlState(error) === SQLSTATE_INVALID_REGULAR_EXPRESSION) {
-      throw new FilterError(`invalid regular expression in filter: ${(error as Error).message}`);
-    }
-    throw error;
-  }
 }

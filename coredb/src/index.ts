@@ -1,13 +1,16 @@
 export { openCoreDb } from "./open.js";
 export type { OpenCoreDbOptions } from "./open.js";
 export { migrate, currentVersion, LATEST_VERSION } from "./migrations.js";
+export { checkExportTarget, exportCoreDb, EXPORTED_TABLES } from "./export.js";
+export type { ExportCoreDbOptions, ExportedTable } from "./export.js";
 export type { Migration, MigrationReport } from "./migrations.js";
-export { CoreDbError, readOnlyError } from "./errors.js";
+export { CoreDbError, readOnlyError, sqlState, SQLSTATE_INVALID_REGULAR_EXPRESSION } from "./errors.js";
 export type { CoreDbErrorCode } from "./errors.js";
 export type { CoreDb, CoreDbConfig, CoreDbLogger, SqlExecutor } from "./types.js";
 export {
-  listDataSources,
+  listEnabledDataSources,
   getDataSource,
+  getDataSources,
   insertDataSource,
   assertCatalogFits,
   putDataSource,
@@ -16,6 +19,7 @@ export {
   validateDataSource,
   validateCatalog,
   validatePatch,
+  validateUpdate,
   DATA_SOURCE_TYPES,
   CATALOG_TYPES,
 } from "./data-sources.js";
@@ -25,9 +29,6 @@ export type {
   DataSourceInput,
   CatalogSourceInput,
   DataSourcePatch,
-  ListDataSourcesOptions,
 } from "./data-sources.js";
-export { FilterError, createParams, quoteIdent, joinAnd, joinOr, isPlainObject } from "./sql/index.js";
-export type { OrderByField, SqlParams } from "./sql/index.js";
 export { withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
 export type { CachedCoreDb, ReadCacheOptions, ReadThrough } from "./read-cache.js";

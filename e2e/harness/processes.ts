@@ -41,13 +41,16 @@ export async function startWorker(name: string, options: StartOptions): Promise<
   return start(name, PROGRAMS.worker, options);
 }
 
-/** Runs a program with `env` until it exits (configuration errors); resolves with its code and output. */
+/**
+ * Runs a program with `env` (and command-line `args`) until it exits: configuration errors, the
+ * worker's commands. Resolves with its code and output.
+ */
 export async function runToExit(
   program: keyof typeof PROGRAMS,
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  { timeoutMs = 20_000, args = [] }: { timeoutMs?: number; args?: readonly string[] } = {},
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [PROGRAMS[program]], {
+  const child = spawn(process.execPath, [PROGRAMS[program], ...args], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: "pipe",
   });

@@ -24,7 +24,8 @@ export const EVENTS_ROWS = [
 
 /**
  * Where a data source serves the table `events`: the root field it gives the table (`<prefix>_events`
- * with a prefix), under the field `module` (the source's name) when it is `as_module`.
+ * with a prefix), or, when it is `as_module`, `events` under the field `module` (the source's name):
+ * as in hugr, a module's fields keep the table's name.
  */
 export interface EventsField {
   field: string;

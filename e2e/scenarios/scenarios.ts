@@ -248,7 +248,7 @@ const dataSourceThroughGraphQL: Scenario = {
       [SALES],
     );
     assert.deepEqual(
-      await servedEvents(driver, { field: "sa_events", module: SALES }),
+      await servedEvents(driver, { field: "events", module: SALES }),
       EVENTS_ROWS,
       "the rows a work node serves",
     );

@@ -9,7 +9,7 @@ const topology = await startStandaloneTopology({ echo: process.argv.includes("--
 console.log(`load balancer  ${topology.lb}  (GraphQL ${topology.lb}/graphql, AdminUI ${topology.lb}/admin)`);
 console.log(`management     ${topology.management}`);
 for (const worker of topology.workers) console.log(`${worker.name.padEnd(15)}${worker.url}`);
-console.log(`postgres       ${topology.postgres}`);
+console.log(`core database  ${topology.coreDb}`);
 console.log(`nginx log      ${topology.accessLog}`);
 console.log("Ctrl-C stops everything.");
 await new Promise((resolve) => {

@@ -34,8 +34,8 @@ export interface Topology {
   /** The management node (no GraphQL; the work nodes call it). */
   management: string;
   workers: { name: string; url: string }[];
-  /** The shared core database of the work nodes. */
-  postgres: string;
+  /** The shared core database of the work nodes: a PostgreSQL URL, or the prepared DuckDB file. */
+  coreDb: string;
   /** nginx's access log, in its temp dir. */
   accessLog: string;
   /** Everything the processes wrote so far, for failure messages. */
@@ -47,6 +47,11 @@ export interface Topology {
 export interface TopologyOptions {
   /** Also copy the processes' output to this process's stdout/stderr. */
   echo?: boolean;
+  /**
+   * A prepared DuckDB core database file the work nodes open read-only, as the reference describes
+   * for DuckDB clusters; without it, a private PostgreSQL.
+   */
+  duckDbFile?: string;
 }
 
 interface Service {
@@ -87,21 +92,19 @@ export async function startStandaloneTopology(options: TopologyOptions = {}): Pr
     const [managementPort, lbPort, ...workerPorts] = await freePorts(2 + WORKER_NAMES.length);
     const management = `http://${HOST}:${managementPort}`;
     // depends_on: the work nodes need the management node and PostgreSQL; nginx needs the work nodes.
-    pgStarting = startPostgres();
+    pgStarting = options.duckDbFile === undefined ? startPostgres() : undefined;
     const [pg] = await Promise.all([
       pgStarting,
       waitReady(startManagement(run, dir, managementPort!), `${management}/ready`),
     ]);
-    const coreDb = pg.url;
+    const coreDb = pg?.url ?? options.duckDbFile ?? "";
     const workers = WORKER_NAMES.map((name, i) => ({ name, port: workerPorts[i]! }));
     await Promise.all(
       workers.map(({ name, port }) => {
-        const service = run(
-          name,
-          process.execPath,
-          [PROGRAMS.worker],
-          workerEnv(name, port, management, coreDb),
-        );
+        const service = run(name, process.execPath, [PROGRAMS.worker], {
+          ...workerEnv(name, port, management, coreDb),
+          ...(options.duckDbFile === undefined ? {} : { CORE_DB_READONLY: "true" }),
+        });
         return waitReady(service, `http://${HOST}:${port}/ready`);
       }),
     );
@@ -115,7 +118,7 @@ export async function startStandaloneTopology(options: TopologyOptions = {}): Pr
       lb,
       management,
       workers: workers.map(({ name, port }) => ({ name, url: `http://${HOST}:${port}` })),
-      postgres: coreDb,
+      coreDb,
       accessLog: join(nginxDir, "access.log"),
       logs: () => services.map((s) => `--- ${s.name}\n${s.output()}`).join("\n"),
       stop,

@@ -3,6 +3,7 @@ import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import { verifySignature } from "@hugr/protocol";
 import type { ManagementConfig } from "./config/index.js";
 import {
+  clusterStateDatabase,
   createClusterService,
   createManagementApp,
   createManagementMetrics,
@@ -29,7 +30,14 @@ const STANDALONE_CLUSTER = "";
  * one), loads the persisted registry and desired state, starts health checks and serves the API.
  */
 export async function startManagement(config: ManagementConfig, logger: Logger): Promise<RunningManagement> {
-  const db = await openCoreDb(config.coreDb, { logger });
+  const stateDb = clusterStateDatabase(config.coreDb);
+  if (stateDb !== config.coreDb) {
+    logger.warn(
+      {},
+      "the core database is read-only: cluster state is kept in memory, nodes register again after a restart",
+    );
+  }
+  const db = await openCoreDb(stateDb, { logger });
   const metrics = createManagementMetrics();
   const service = createClusterService({
     db,

@@ -384,7 +384,7 @@ describe("the GraphQL door into the same resources", () => {
       { kind: "HugrDataSource", uid: created.metadata.uid },
     ]);
     expect((await row("web"))?.["path"]).toBe(webDsn);
-    await expectServedEverywhere({ field: "web_events", module: "web" });
+    await expectServedEverywhere({ field: "events", module: "web" });
     expect(await everythingShown("hds", "web")).not.toContain(WEB_PASSWORD);
   });
 
@@ -426,7 +426,7 @@ describe("the GraphQL door into the same resources", () => {
     expect(JSON.stringify(loaded)).toContain('"success":true');
     expect((await hds("web"))?.spec.disabled).toBe(false);
     expect((await hds("web"))?.status).toMatchObject({ loaded: 2, total: 2 });
-    await expectServedEverywhere({ field: "web_events", module: "web" });
+    await expectServedEverywhere({ field: "events", module: "web" });
   });
 
   it("refuses a GraphQL change to a field GitOps owns, and changes nothing", async () => {

@@ -16,6 +16,7 @@ import {
   type DataSourceRuntime,
   type DataSourceWriter,
 } from "./data-sources/index.js";
+import { createCoreEngine } from "./core-module/index.js";
 import { buildSchema, createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
 import { createMetrics } from "./observability/index.js";
@@ -101,7 +102,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const dataSourceWriter: () => DataSourceWriter = management
     ? clusterDataSourceWriter({ mode, db, runtime: dataSources, management, logger })
     : constant(createDirectWriter({ db, runtime: dataSources, management, logger }));
-  const shared = { db, dataSources, storages, management, logger };
+  const shared = { db, coreEngine: createCoreEngine(db), dataSources, storages, management, logger };
   const graphql = createGraphQLHandler({
     context: () => ({
       ...shared,

@@ -148,6 +148,19 @@ describe("bad input over HTTP", () => {
     expect(await errorMessages(response)).toMatch(c.message);
     expect(await coreDbSnapshot()).toBe(snapshot);
   });
+
+  it("cannot filter or aggregate a DSN or an API key: like or max would reveal what the mask hides", async () => {
+    for (const [query, message] of [
+      [`{ core { data_sources(filter: { path: { like: "%secret%" } }) { name } } }`, /"path" is not defined/],
+      [`{ core { data_sources_aggregation { path { max } } } }`, /Cannot query field "path"/],
+      [`{ core { api_keys(filter: { key: { eq: "k" } }) { name } } }`, /"key" is not defined/],
+      [`{ core { api_keys_aggregation { key { min } } } }`, /Cannot query field "key"/],
+    ] as const) {
+      const { body } = await node.gql(query);
+      expect(body.errors?.[0]?.extensions?.code, query).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(body.errors?.[0]?.message, query).toMatch(message);
+    }
+  });
 });
 
 interface GraphQLCase {
@@ -218,10 +231,11 @@ const graphqlCases: GraphQLCase[] = [
     message: /password/,
   },
   {
+    // The core module's tables are served by the query engine, which reports paging as filters.
     name: "a negative limit",
     query: `{ core { data_sources(limit: -1) { name } } }`,
-    code: "INVALID_INPUT",
-    message: /limit must be a non-negative integer/,
+    code: "INVALID_FILTER",
+    message: /limit: must be a non-negative integer/,
   },
 ];
 
@@ -244,7 +258,7 @@ describe("bad input in GraphQL", () => {
       );
       expect(body).toEqual({ data: { core: { data_sources: [] } } });
       const deleted = await node.gql(
-        `mutation($v: String!) { core { delete_data_sources(filter: { _or: [{ name: { eq: $v } }, { path: { like: $v } }] }) { name } } }`,
+        `mutation($v: String!) { core { delete_data_sources(filter: { _or: [{ name: { eq: $v } }, { description: { like: $v } }] }) { name } } }`,
         { v: value },
       );
       expect(deleted.body).toEqual({ data: { core: { delete_data_sources: [] } } });

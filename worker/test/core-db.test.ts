@@ -4,7 +4,6 @@ import {
   currentVersion,
   insertDataSource,
   LATEST_VERSION,
-  listDataSources,
   migrate,
   openCoreDb,
   withReadCache,
@@ -148,8 +147,11 @@ describe("read-only core database", () => {
 });
 
 describe("the read cache of core tables", () => {
+  // The core module's listing reads through cachedQuery (core-module/engine.ts).
   const names = async (db: CachedCoreDb): Promise<string[]> =>
-    (await listDataSources(db, { withCatalogs: false })).map((d) => d.name);
+    (await db.cachedQuery<{ name: string }>("SELECT name FROM data_sources ORDER BY name")).map(
+      (d) => d.name,
+    );
 
   it("reuses reads, drops them on this node's writes, and on other nodes' writes through NOTIFY", async () => {
     const url = await pg.createDatabase("read_cache");

@@ -183,6 +183,45 @@ describe.each(backends)("core module on $name", (backend) => {
     ]);
   });
 
+  it("gives the core tables what the engine gives every table: relations, _by_pk, aggregations", async () => {
+    const sql = async (text: string): Promise<Record<string, unknown>[]> => node.worker.db.query(text);
+    const data = (await dataOf(`{ core {
+      catalog_sources(order_by: [{ field: "name" }]) { name data_sources { name } }
+      data_sources(filter: { name: { in: ["analytics", "sales"] } }) { name catalogs_aggregation { _rows_count } }
+      data_sources_aggregation(filter: { disabled: { eq: false } }) { _rows_count type { count min max } }
+      data_source_catalogs_by_pk(data_source_name: "sales", catalog_name: "sales_events") {
+        data_source { name } catalog { type } }
+    } }`)) as { core: Record<string, unknown> };
+    const links = await sql(
+      "SELECT catalog_name, data_source_name FROM data_source_catalogs ORDER BY catalog_name, data_source_name",
+    );
+    const catalogs = await sql("SELECT name FROM catalog_sources ORDER BY name");
+    expect(data.core["catalog_sources"]).toEqual(
+      catalogs.map((c) => ({
+        name: c["name"],
+        data_sources: links
+          .filter((l) => l["catalog_name"] === c["name"])
+          .map((l) => ({ name: l["data_source_name"] })),
+      })),
+    );
+    const perSource = (name: string): number => links.filter((l) => l["data_source_name"] === name).length;
+    expect(data.core["data_sources"]).toEqual([
+      { name: "analytics", catalogs_aggregation: { _rows_count: perSource("analytics") } },
+      { name: "sales", catalogs_aggregation: { _rows_count: perSource("sales") } },
+    ]);
+    const [enabled] = await sql(
+      "SELECT count(*) AS n, min(type) AS min, max(type) AS max FROM data_sources WHERE NOT disabled",
+    );
+    expect(data.core["data_sources_aggregation"]).toEqual({
+      _rows_count: Number(enabled!["n"]),
+      type: { count: Number(enabled!["n"]), min: enabled!["min"], max: enabled!["max"] },
+    });
+    expect(data.core["data_source_catalogs_by_pk"]).toEqual({
+      data_source: { name: "sales" },
+      catalog: { type: "text" },
+    });
+  });
+
   it("rolls back the whole insert when a nested catalog fails", async () => {
     const result = await node.gql(
       `mutation($d: data_sources_mut_input_data!) { core { insert_data_sources(data: $d) { name } } }`,
@@ -224,6 +263,117 @@ describe.each(backends)("core module on $name", (backend) => {
     ).toEqual([]);
     const again = await node.gql(DATA_SOURCE_STATUS);
     expect(again.body.errors?.[0]?.extensions?.code).toBe("DATA_SOURCE_NOT_FOUND");
+  });
+
+  it("serves hugr's authorization tables, seeded, related, and never shows a stored API key", async () => {
+    const seeded = (await dataOf(`{ core {
+      roles { name can_impersonate }
+      role_permissions { role type_name field_name disabled }
+    } }`)) as { core: Record<string, unknown> };
+    expect(seeded.core["roles"]).toEqual([
+      { name: "admin", can_impersonate: true },
+      { name: "public", can_impersonate: false },
+      { name: "readonly", can_impersonate: false },
+    ]);
+    expect(seeded.core["role_permissions"]).toEqual([
+      { role: "readonly", type_name: "Mutation", field_name: "*", disabled: true },
+    ]);
+
+    const KEY = "hk_live_7f3a9c2e5b1d";
+    const created = (await dataOf(
+      `mutation($p: role_permissions_mut_input_data!, $k: api_keys_mut_input_data!) { core {
+        insert_roles(data: { name: "analyst", description: "Reads sales" }) { name disabled }
+        insert_role_permissions(data: $p) { role type_name field_name filter data role_info { name } }
+        insert_api_keys(data: $k) { name key default_role role_info { name } }
+      } }`,
+      {
+        p: {
+          role: "analyst",
+          type_name: "sales_orders",
+          field_name: "*",
+          filter: { region: { eq: "[$auth.user_id]" } },
+          data: { created_by: "[$auth.user_name]" },
+        },
+        k: { name: "ci", key: KEY, default_role: "analyst", headers: { "x-user": "ci" } },
+      },
+    )) as { core: Record<string, unknown> };
+    expect(created.core).toEqual({
+      insert_roles: { name: "analyst", disabled: false },
+      insert_role_permissions: {
+        role: "analyst",
+        type_name: "sales_orders",
+        field_name: "*",
+        filter: { region: { eq: "[$auth.user_id]" } },
+        data: { created_by: "[$auth.user_name]" },
+        role_info: { name: "analyst" },
+      },
+      insert_api_keys: { name: "ci", key: "***", default_role: "analyst", role_info: { name: "analyst" } },
+    });
+    // Stored as given, shown by no query.
+    expect(await node.worker.db.query("SELECT key FROM api_keys WHERE name = 'ci'")).toEqual([{ key: KEY }]);
+    const read = await node.gql(`{ core {
+      api_keys { key }
+      api_keys_by_pk(name: "ci") { key }
+      roles_by_pk(name: "analyst") { permissions { type_name } api_keys { name key } }
+    } }`);
+    expect(JSON.stringify(read.body)).not.toContain(KEY);
+    expect(read.body.data).toEqual({
+      core: {
+        api_keys: [{ key: "***" }],
+        api_keys_by_pk: { key: "***" },
+        roles_by_pk: { permissions: [{ type_name: "sales_orders" }], api_keys: [{ name: "ci", key: "***" }] },
+      },
+    });
+
+    const changed = (await dataOf(`mutation { core {
+      update_roles(filter: { name: { eq: "analyst" } }, data: { disabled: true }) { name disabled }
+      update_api_keys(filter: { name: { eq: "ci" } }, data: { description: "CI pipeline" }) { name description key }
+    } }`)) as { core: Record<string, unknown> };
+    expect(changed.core).toEqual({
+      update_roles: [{ name: "analyst", disabled: true }],
+      update_api_keys: [{ name: "ci", description: "CI pipeline", key: "***" }],
+    });
+    const deleted = (await dataOf(`mutation { core {
+      delete_api_keys(filter: { name: { eq: "ci" } }) { name key }
+      delete_role_permissions(filter: { role: { eq: "analyst" } }) { type_name }
+      delete_roles(filter: { name: { eq: "analyst" } }) { name permissions { type_name } }
+    } }`)) as { core: Record<string, unknown> };
+    expect(deleted.core).toEqual({
+      delete_api_keys: [{ name: "ci", key: "***" }],
+      delete_role_permissions: [{ type_name: "sales_orders" }],
+      delete_roles: [{ name: "analyst", permissions: [] }],
+    });
+    expect(await node.worker.db.query("SELECT name FROM roles WHERE name = 'analyst'")).toEqual([]);
+  });
+
+  it("runs the mutation fields of one request in order, each committed on its own", async () => {
+    // A role (written by the engine) and a data source (written by the node's writer) in one request:
+    // on a single-connection core database (PGlite, DuckDB) neither may hold the other up.
+    const data = await dataOf(`mutation { core {
+      first: insert_roles(data: { name: "ordered" }) { name }
+      source: insert_data_sources(data: { name: "ordered_source", type: "duckdb", path: "/o.duckdb" }) { name }
+      gone: delete_roles(filter: { name: { eq: "ordered" } }) { name }
+      again: delete_roles(filter: { name: { eq: "ordered" } }) { name }
+      dropped: delete_data_sources(filter: { name: { eq: "ordered_source" } }) { name }
+    } }`);
+    expect(data).toEqual({
+      core: {
+        first: { name: "ordered" },
+        source: { name: "ordered_source" },
+        gone: [{ name: "ordered" }],
+        again: [],
+        dropped: [{ name: "ordered_source" }],
+      },
+    });
+    const failed = await node.gql(`mutation { core {
+      kept: insert_roles(data: { name: "kept" }) { name }
+      twice: insert_roles(data: { name: "kept" }) { name }
+    } }`);
+    expect(failed.body.errors?.[0]?.extensions?.["code"]).toBe("ALREADY_EXISTS");
+    expect(await node.worker.db.query("SELECT name FROM roles WHERE name = 'kept'")).toEqual([
+      { name: "kept" },
+    ]);
+    await dataOf(`mutation { core { delete_roles(filter: { name: { eq: "kept" } }) { name } } }`);
   });
 
   it("keeps its data across a restart and loads every enabled data source at start", async () => {

@@ -45,19 +45,24 @@ const DELETE = `mutation($f: data_sources_filter!) {
   core { delete_data_sources(filter: $f) { name description catalogs { name } } }
 }`;
 
-/** Each core database back end, with the handle the "operator" writes with. */
-const backends = coreDbBackends().map((backend) => ({
-  ...backend,
-  /**
-   * PostgreSQL: a connection of its own and no read cache, like the operator, whose writes do not
-   * pass through the node (so the node must not answer from its cache after a change). PGlite is
-   * embedded: one process, one handle.
-   */
-  operatorDb: async (node: InProcessWorker, coreDbPath: string): Promise<CoreDb> =>
-    backend.name === "postgres"
-      ? openCoreDb(parseWorkerConfig({ CORE_DB_PATH: coreDbPath }).coreDb, { logger: silentLogger })
-      : node.worker.db,
-}));
+/**
+ * Each core database back end a cluster node can write through, with the handle the "operator"
+ * writes with. A cluster node refuses a writable DuckDB file (one writer per file).
+ */
+const backends = coreDbBackends()
+  .filter((backend) => backend.name !== "duckdb")
+  .map((backend) => ({
+    ...backend,
+    /**
+     * PostgreSQL: a connection of its own and no read cache, like the operator, whose writes do not
+     * pass through the node (so the node must not answer from its cache after a change). PGlite is
+     * embedded: one process, one handle.
+     */
+    operatorDb: async (node: InProcessWorker, coreDbPath: string): Promise<CoreDb> =>
+      backend.name === "postgres"
+        ? openCoreDb(parseWorkerConfig({ CORE_DB_PATH: coreDbPath }).coreDb, { logger: silentLogger })
+        : node.worker.db,
+  }));
 
 const silentLogger = { info: () => undefined, warn: () => undefined };
 

@@ -838,20 +838,18 @@ describe("a PostgreSQL data source with a catalog (as_module false, no prefix)",
       expect(await db`select id from customers where email like 'bo_@example.com'`).toHaveLength(0);
     });
 
-    it("update returns the updated rows and the database has them", async () => {
+    it("update answers hugr's OperationResult and the database has the change", async () => {
       const ids = (await db`select id from orders where customer_id = 3 order by id`).map(
         (r) => r.id as number,
       );
       expect(ids.length).toBeGreaterThan(0);
-      const got = await data<{ update_orders: Row[] }>(
-        `mutation { update_orders(filter: {customer_id: {eq: 3}}, data: {note: "updated by test", discount: 9.99}) { id note discount } }`,
+      const got = await data<{ update_orders: Row }>(
+        `mutation { update_orders(filter: {customer_id: {eq: 3}}, data: {note: "updated by test", discount: 9.99}) { success affected_rows message } }`,
       );
-      const updated = sortById(got.update_orders);
-      expect(updated.map((r) => r.id)).toEqual(ids);
-      expect(updated.every((r) => r.note === "updated by test" && r.discount === 9.99)).toBe(true);
-      expect(norm(updated)).toEqual(
-        norm(await sqlRows("select id, note, discount from orders where customer_id = 3 order by id")),
-      );
+      expect(got.update_orders).toMatchObject({ success: true, affected_rows: ids.length });
+      const rows = await sqlRows("select id, note, discount from orders where customer_id = 3 order by id");
+      expect(rows.map((r) => r.id)).toEqual(ids);
+      expect(rows.every((r) => r.note === "updated by test" && Number(r.discount) === 9.99)).toBe(true);
     });
 
     it("update through a relation filter sets JSON, arrays, timestamps and NULL", async () => {
@@ -861,10 +859,10 @@ describe("a PostgreSQL data source with a catalog (as_module false, no prefix)",
         (r) => r.id as number,
       );
       expect(ids.length).toBeGreaterThan(0);
-      const got = await data<{ update_customers: Row[] }>(
+      const got = await data<{ update_customers: Row }>(
         `mutation($d: customers_mut_data!) {
            update_customers(filter: {city: {eq: "Lyon"}, orders: {any_of: {status: {eq: "cancelled"}}}}, data: $d) {
-             ${CUSTOMER_FIELDS} } }`,
+             affected_rows } }`,
         {
           d: {
             tags: ["updated"],
@@ -874,7 +872,11 @@ describe("a PostgreSQL data source with a catalog (as_module false, no prefix)",
           },
         },
       );
-      const updated = sortById(got.update_customers);
+      expect(got.update_customers).toEqual({ affected_rows: ids.length });
+      const read = await data<{ customers: Row[] }>(
+        `{ customers(filter: {id: {in: [${ids.join(", ")}]}}, order_by: [{field: "id"}]) { ${CUSTOMER_FIELDS} } }`,
+      );
+      const updated = read.customers;
       expect(updated.map((r) => r.id)).toEqual(ids);
       for (const row of updated) {
         expect(row).toMatchObject({
@@ -893,29 +895,24 @@ describe("a PostgreSQL data source with a catalog (as_module false, no prefix)",
       );
     });
 
-    it("delete returns the deleted rows and they are gone (children by ON DELETE CASCADE)", async () => {
+    it("delete answers how many rows it deleted and they are gone (children by ON DELETE CASCADE)", async () => {
       expect(nestedCustomerId).toBeGreaterThan(0);
       const orderIds = (
         await db`select id from orders where customer_id = ${nestedCustomerId} order by id`
       ).map((r) => r.id as number);
       expect(orderIds).toHaveLength(2);
-      const orders = await data<{ delete_orders: Row[] }>(
-        `mutation { delete_orders(filter: {customer_id: {eq: ${nestedCustomerId}}}) { id status } }`,
+      const orders = await data<{ delete_orders: Row }>(
+        `mutation { delete_orders(filter: {customer_id: {eq: ${nestedCustomerId}}}) { success affected_rows } }`,
       );
-      expect(sortById(orders.delete_orders)).toEqual([
-        { id: orderIds[0], status: "paid" },
-        { id: orderIds[1], status: "new" },
-      ]);
+      expect(orders.delete_orders).toEqual({ success: true, affected_rows: 2 });
       expect(await db`select id from orders where customer_id = ${nestedCustomerId}`).toHaveLength(0);
       expect(await db`select 1 from order_items where order_id in ${db(orderIds)}`).toHaveLength(0);
-      const customer = await data<{ delete_customers: Row[]; none: Row[] }>(
-        `mutation { delete_customers(filter: {id: {eq: ${nestedCustomerId}}}) { id name email }
-                    none: delete_customers(filter: {email: {eq: "nobody@example.com"}}) { id } }`,
+      const customer = await data<{ delete_customers: Row; none: Row }>(
+        `mutation { delete_customers(filter: {id: {eq: ${nestedCustomerId}}}) { affected_rows }
+                    none: delete_customers(filter: {email: {eq: "nobody@example.com"}}) { affected_rows } }`,
       );
-      expect(customer.delete_customers).toEqual([
-        { id: nestedCustomerId, name: "Ned Nested", email: "ned@example.com" },
-      ]);
-      expect(customer.none).toEqual([]);
+      expect(customer.delete_customers).toEqual({ affected_rows: 1 });
+      expect(customer.none).toEqual({ affected_rows: 0 });
       expect(await db`select id from customers where id = ${nestedCustomerId}`).toHaveLength(0);
     });
 
@@ -940,11 +937,11 @@ describe("a PostgreSQL data source with a catalog (as_module false, no prefix)",
         { n: name },
       );
       expect(found).toEqual({ v: [{ id }], l: [{ id }], t: [{ id }] });
-      const deleted = await data<{ delete_customers: Row[] }>(
-        `mutation($n: String!) { delete_customers(filter: {name: {eq: $n}}) { id } }`,
+      const deleted = await data<{ delete_customers: Row }>(
+        `mutation($n: String!) { delete_customers(filter: {name: {eq: $n}}) { affected_rows } }`,
         { n: name },
       );
-      expect(deleted.delete_customers).toEqual([{ id }]);
+      expect(deleted.delete_customers).toEqual({ affected_rows: 1 });
       expect(await counts()).toEqual(before);
     });
 
@@ -1032,15 +1029,39 @@ describe("the same database as other kinds of data source", () => {
     );
     expect(inserted.shop2.insert_categories).toEqual({ id: 50, name: "Module made" });
     expect(await db`select name from categories where id = 50`).toEqual([{ name: "Module made" }]);
-    const deleted = await data<{ shop2: { delete_categories: Row[] } }>(
-      `mutation { shop2 { delete_categories(filter: {id: {eq: 50}}) { id } } }`,
+    const deleted = await data<{ shop2: { delete_categories: Row } }>(
+      `mutation { shop2 { delete_categories(filter: {id: {eq: 50}}) { affected_rows } } }`,
     );
-    expect(deleted.shop2.delete_categories).toEqual([{ id: 50 }]);
+    expect(deleted.shop2.delete_categories).toEqual({ affected_rows: 1 });
     expect(await db`select name from categories where id = 50`).toHaveLength(0);
   });
 
-  it("read_only: the tables are queryable but have no insert_, update_ or delete_ fields", async () => {
+  it("as_module with a prefix: hugr prefixes the type names only, the module's fields keep the table's", async () => {
     await unloadSource("shop2");
+    await registerSource("shop4", { as_module: true, prefix: "s4" });
+    const got = await data<{ shop4: Record<string, unknown> }>(
+      `{ shop4 { categories(order_by: [{field: "id"}], limit: 2) { __typename id }
+                 categories_by_pk(id: 1) { __typename }
+                 categories_aggregation { __typename _rows_count } } }`,
+    );
+    const expected = await sqlRows("select id from categories order by id limit 2");
+    expect(got.shop4["categories"]).toEqual(expected.map((r) => ({ __typename: "s4_categories", id: r.id })));
+    expect(got.shop4["categories_by_pk"]).toEqual({ __typename: "s4_categories" });
+    expect(got.shop4["categories_aggregation"]).toMatchObject({ __typename: "s4_categories_aggregation" });
+    const inserted = await data<{ shop4: { insert_categories: Row; update_categories: Row } }>(
+      `mutation { shop4 { insert_categories(data: {id: 51, name: "Prefixed"}) { __typename id }
+                          update_categories(filter: {id: {eq: 51}}, data: {name: "Renamed"}) { affected_rows } } }`,
+    );
+    expect(inserted.shop4).toEqual({
+      insert_categories: { __typename: "s4_categories", id: 51 },
+      update_categories: { affected_rows: 1 },
+    });
+    expect(await db`select name from categories where id = 51`).toEqual([{ name: "Renamed" }]);
+    await data(`mutation { shop4 { delete_categories(filter: {id: {eq: 51}}) { affected_rows } } }`);
+  });
+
+  it("read_only: the tables are queryable but have no insert_, update_ or delete_ fields", async () => {
+    await unloadSource("shop4");
     await registerSource("shop_ro", { read_only: true });
     await expectQuery(`{ categories(order_by: [{field: "id"}]) { id name } }`, {
       categories: "select id, name from categories order by id",
@@ -1188,10 +1209,6 @@ async function expectAggregation(
   const [row] = await db.unsafe(`select jsonb_build_object(${parts.join(", ")}) as j from ${from}`);
   const got = await data<{ a: Row }>(aggregationQuery(object, args, spec));
   expectClose(got.a, row!.j);
-}
-
-function sortById(rows: Row[]): Row[] {
-  return [...rows].sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 /** Row counts of every shop table. */

@@ -138,9 +138,20 @@ export function createClusterRuntimes(options: ClusterRuntimeOptions): ClusterRu
 }
 
 function registryDatabase(settings: ClusterSettings): CoreDbConfig {
-  // A read-only core database cannot hold the registry; workers re-register after an operator restart.
-  if (settings.coreDbReadOnly) return { kind: "pglite", dir: "memory://", readOnly: false };
-  return { kind: "postgres", url: settings.coreDbUrl, readOnly: false };
+  return clusterStateDatabase({
+    kind: "postgres",
+    url: settings.coreDbUrl,
+    readOnly: settings.coreDbReadOnly,
+  });
+}
+
+/**
+ * Where a management node keeps cluster state (nodes, what is loaded, object storages): the core
+ * database, unless it is read-only (a prepared DuckDB file, a read-only PostgreSQL); then memory,
+ * and work nodes register again after a restart of the management node.
+ */
+export function clusterStateDatabase(coreDb: CoreDbConfig): CoreDbConfig {
+  return coreDb.readOnly ? { kind: "pglite", dir: "memory://", readOnly: false } : coreDb;
 }
 
 function fingerprintOf(settings: ClusterSettings): string {

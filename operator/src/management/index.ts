@@ -8,7 +8,7 @@ export type {
 } from "./app.js";
 export { createClusterService } from "./service.js";
 export type { ClusterService, ClusterServiceOptions } from "./service.js";
-export { createClusterRuntimes } from "./clusters.js";
+export { clusterStateDatabase, createClusterRuntimes } from "./clusters.js";
 export type { ClusterRuntimeOptions, ClusterRuntimes, ClusterSettings } from "./clusters.js";
 export { createManagementMetrics } from "./metrics.js";
 export type { ManagementMetrics } from "./metrics.js";

@@ -3,16 +3,15 @@ import {
   assertCatalogFits,
   CoreDbError,
   getDataSource,
-  listDataSources,
+  getDataSources,
   readOnlyError,
   validateCatalog,
   validateDataSource,
-  validatePatch,
+  validateUpdate,
   type CoreDb,
   type DataSource,
   type DataSourceInput,
   type DataSourcePatch,
-  type SqlExecutor,
 } from "@hugr/coredb";
 import {
   ProtocolError,
@@ -64,10 +63,10 @@ export function createManagedWriter(options: ManagedWriterOptions): DataSourceWr
       if (!stored) throw missingRow(input.name, redactPaths(result.message, pathsOf(definition)));
       return stored;
     },
-    async update(filter, patch) {
+    async update(names, patch) {
       assertWritable(db);
-      assertPatch(patch);
-      const rows = await findAll(db, filter);
+      validateUpdate(patch);
+      const rows = await getDataSources(db, names);
       const done: string[] = [];
       for (const row of rows) {
         const definition = patched(row, patch);
@@ -81,11 +80,11 @@ export function createManagedWriter(options: ManagedWriterOptions): DataSourceWr
       }
       if (rows.length === 0) return [];
       await forgetCachedReads(options);
-      return findAll(db, { name: { in: done } });
+      return getDataSources(db, done);
     },
-    async delete(filter) {
+    async delete(names) {
       assertWritable(db);
-      const rows = await findAll(db, filter);
+      const rows = await getDataSources(db, names);
       const done: string[] = [];
       for (const row of rows) {
         await change(options, {
@@ -200,25 +199,6 @@ function assertWritable(db: CoreDb): void {
   if (db.readOnly) throw readOnlyError();
 }
 
-const PATCH_FIELDS = [
-  "type",
-  "prefix",
-  "description",
-  "path",
-  "as_module",
-  "self_defined",
-  "read_only",
-  "disabled",
-] as const satisfies readonly (keyof DataSourcePatch)[];
-
-/** updateDataSources' checks, with its message for an empty patch. */
-function assertPatch(patch: DataSourcePatch): void {
-  if (!PATCH_FIELDS.some((field) => patch[field] !== undefined)) {
-    throw new CoreDbError("INVALID_INPUT", "data must set at least one field to update");
-  }
-  validatePatch(patch);
-}
-
 /**
  * What the unique keys refuse on a direct insert, with the same errors: an existing name, and a
  * catalog that exists with another definition (one with the same definition is shared).
@@ -230,18 +210,7 @@ async function assertNew(db: CoreDb, input: DataSourceInput): Promise<void> {
   for (const catalog of input.catalogs ?? []) await assertCatalogFits(db, catalog);
 }
 
-// ---- reads --------------------------------------------------------------------------------
-
-/**
- * Every data source matching `filter`, with catalogs, ordered by name, read fresh: the node's
- * short-lived listing cache could still miss a row the operator just wrote.
- */
-async function findAll(db: CoreDb, filter: unknown): Promise<DataSource[]> {
-  const fresh: SqlExecutor = {
-    query: <T extends object>(text: string, params?: readonly unknown[]) => db.query<T>(text, params),
-  };
-  return listDataSources(fresh, { filter, limit: Number.MAX_SAFE_INTEGER, withCatalogs: true });
-}
+// ---- reads (CoreDb.query is never cached: the rows the operator just wrote are seen) ----
 
 /**
  * Drops this node's cached core reads, so the next `data_sources` query sees the operator's write:

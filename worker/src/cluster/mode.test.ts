@@ -37,9 +37,9 @@ describe("clusterDataSourceWriter", () => {
     await expect(writer().insert({ name: "a", type: "duckdb", path: "/a" })).rejects.toMatchObject({
       code: "UNAVAILABLE",
     });
-    await expect(writer().delete({})).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(writer().delete(["a"])).rejects.toMatchObject({ code: "UNAVAILABLE" });
     const readOnly = writerFor(true);
-    await expect(readOnly.writer().update({}, { description: "x" })).rejects.toMatchObject({
+    await expect(readOnly.writer().update(["a"], { description: "x" })).rejects.toMatchObject({
       code: "CORE_DB_READ_ONLY",
     });
   });

@@ -1,4 +1,5 @@
-import { quoteIdent, type DataSource } from "@hugr/coredb";
+import { type DataSource } from "@hugr/coredb";
+import { quoteIdent } from "../engine/sql/sql-text.js";
 import type { Logger } from "@hugr/common";
 import type { GraphQLSchema } from "graphql";
 import {
@@ -58,7 +59,9 @@ export function createSourceLoader(options: SourceLoaderOptions): DataSourceLoad
           asModule: source.as_module,
           readOnly: source.read_only || !engine.writable,
           catalog,
-          engine,
+          engine: () => engine,
+          mutationResults: "operation_result",
+          transactionPerRequest: true,
           shared: sharedTypes(options.core),
         });
         registry.put({ name: source.name, schema, engine });

@@ -1,6 +1,6 @@
 import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
-import { getDataSource, listDataSources, type DataSource } from "@hugr/coredb";
+import { getDataSource, listEnabledDataSources, type DataSource } from "@hugr/coredb";
 import { DataSourceError } from "./errors.js";
 
 /** What `data_source_status` reports for one node. */
@@ -128,11 +128,7 @@ export function createDataSourceRuntime(options: DataSourceRuntimeOptions): Data
     forget: (name) => serialize(() => unloadSource(name)),
     loadAllEnabled: (options = {}) =>
       serialize(async () => {
-        const sources = await listDataSources(db, {
-          filter: { disabled: { eq: false } },
-          limit: Number.MAX_SAFE_INTEGER,
-          withCatalogs: true,
-        });
+        const sources = await listEnabledDataSources(db);
         const except = new Set(options.except ?? []);
         for (const source of sources.filter((s) => !except.has(s.name))) await loadLogged(source);
       }),

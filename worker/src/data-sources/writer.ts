@@ -13,7 +13,7 @@ import type { DataSourceRuntime } from "./runtime.js";
 
 /**
  * How `core { insert_data_sources, update_data_sources, delete_data_sources }` change data sources.
- * Every implementation validates alike and fails alike (CoreDbError, FilterError, ProtocolError), and
+ * Every implementation validates alike and fails alike (CoreDbError, ProtocolError), and
  * returns rows as the core database holds them, with their catalogs. Which one serves a request
  * depends on who owns the data sources: this node (see {@link createDirectWriter}) or the custom
  * resources of a Kubernetes-managed cluster (cluster/managed-writer.ts).
@@ -21,10 +21,13 @@ import type { DataSourceRuntime } from "./runtime.js";
 export interface DataSourceWriter {
   /** Adds a data source and its catalogs; returns the stored row. */
   insert(input: DataSourceInput): Promise<DataSource>;
-  /** Changes the data sources matching `filter` (hugr's filter object); returns them as changed. */
-  update(filter: unknown, patch: DataSourcePatch): Promise<DataSource[]>;
-  /** Deletes the data sources matching `filter`; returns them as they were. */
-  delete(filter: unknown): Promise<DataSource[]>;
+  /**
+   * Changes the named data sources (the query engine found them by the mutation's filter); returns
+   * them as changed.
+   */
+  update(names: readonly string[], patch: DataSourcePatch): Promise<DataSource[]>;
+  /** Deletes the named data sources; returns them as they were. */
+  delete(names: readonly string[]): Promise<DataSource[]>;
 }
 
 export interface DirectWriterOptions {
@@ -53,9 +56,9 @@ export function createDirectWriter(options: DirectWriterOptions): DataSourceWrit
       await tellCluster(options, inserted.name);
       return inserted;
     },
-    update: (filter, patch) => updateDataSources(db, filter, patch),
-    async delete(filter) {
-      const deleted = await deleteDataSources(db, filter);
+    update: (names, patch) => updateDataSources(db, names, patch),
+    async delete(names) {
+      const deleted = await deleteDataSources(db, names);
       for (const source of deleted) {
         await runtime.forget(source.name);
         await tellCluster(options, source.name);

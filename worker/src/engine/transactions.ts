@@ -10,6 +10,12 @@ export interface RequestTransactions {
   querier(engine: SourceEngine): Promise<Querier>;
   /** True once a transaction was begun: a request that wrote nothing has nothing to finish. */
   begun(): boolean;
+  /**
+   * Runs `write` after the writes queued before it have settled. GraphQL runs only the top-level
+   * fields of a mutation one after another; the fields inside a module (`mutation { core { a b } }`)
+   * would run at once, so each write queues here, in document order, and sees the ones before it.
+   */
+  inOrder<T>(write: () => Promise<T>): Promise<T>;
   /** Commits (`true`) or rolls back every transaction begun; rejects when a commit fails. */
   finish(commit: boolean): Promise<void>;
 }
@@ -30,7 +36,13 @@ class Rollback extends Error {}
 
 export function createRequestTransactions(): RequestTransactions {
   const open = new Map<SourceEngine, Open>();
+  let queue: Promise<unknown> = Promise.resolve();
   return {
+    inOrder(write) {
+      const next = queue.then(write, write);
+      queue = next.catch(() => undefined);
+      return next;
+    },
     querier(engine) {
       let entry = open.get(engine);
       if (!entry) {
@@ -64,14 +76,18 @@ function begin(engine: SourceEngine): Open {
     handOut = resolve;
     refuse = reject;
   });
+  let begun = false;
   const done = engine
     .transaction(async (tx) => {
+      begun = true;
       handOut(tx);
       if (!(await verdict)) throw new Rollback("the request failed");
     })
     .catch((error: unknown) => {
       refuse(error);
-      if (!(error instanceof Rollback)) throw error;
+      // A transaction that never began (a read-only core database refuses to) was reported by
+      // `querier`, as the field's error; only a failed commit is the request's.
+      if (begun && !(error instanceof Rollback)) throw error;
     });
   // A failed BEGIN is reported by `querier`; `done` must not also surface as unhandled.
   done.catch(() => undefined);

@@ -2,12 +2,14 @@ import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { ManagementClient } from "@hugr/protocol";
 import type { DataSourceRuntime, DataSourceWriter } from "../data-sources/index.js";
-import type { SourceRequestContext } from "../engine/index.js";
+import type { SourceEngine, SourceRequestContext } from "../engine/index.js";
 import type { StorageRegistry } from "../storages/index.js";
 
 /** What every resolver can reach. Built for each request, mostly from parts the node's requests share. */
 export interface GraphQLContext extends SourceRequestContext {
   db: CoreDb;
+  /** The core database as the query engine runs the core module's tables on it. */
+  coreEngine: SourceEngine;
   dataSources: DataSourceRuntime;
   /**
    * How insert/update/delete_data_sources write: the core database directly, or through the

@@ -1,9 +1,9 @@
 import { GraphQLError } from "graphql";
 import type { Logger } from "@hugr/common";
-import { CoreDbError, FilterError } from "@hugr/coredb";
+import { CoreDbError } from "@hugr/coredb";
 import { ProtocolError } from "@hugr/protocol";
 import { DataSourceError } from "../data-sources/index.js";
-import { DataInputError, SourceConnectionError, SourceQueryError } from "../engine/index.js";
+import { DataInputError, FilterError, SourceConnectionError, SourceQueryError } from "../engine/index.js";
 
 /**
  * The one place where failures become client-visible GraphQL errors. Expected failures keep their

@@ -1,6 +1,6 @@
 /**
- * Test harness: the two core database back ends a suite runs on, each giving a fresh CORE_DB_PATH:
- * a private PostgreSQL server (harness/postgres.ts) and an embedded PGlite folder.
+ * Test harness: the core database back ends a suite runs on, each giving a fresh CORE_DB_PATH: a
+ * private PostgreSQL server (harness/postgres.ts), an embedded PGlite folder and a DuckDB file.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,16 +8,17 @@ import { join } from "node:path";
 import { startPostgres, type PostgresInstance } from "./postgres.js";
 
 export interface CoreDbBackend {
-  name: "postgres" | "pglite";
+  name: "postgres" | "pglite" | "duckdb";
   /** Starts the back end; returns CORE_DB_PATH of a fresh core database. */
   setup(): Promise<string>;
   teardown(): Promise<void>;
 }
 
-/** Both back ends, each holding its own server or folder between setup and teardown. */
+/** Every back end, each holding its own server, folder or file between setup and teardown. */
 export function coreDbBackends(): CoreDbBackend[] {
   let pg: PostgresInstance | undefined;
   let pgliteDir: string | undefined;
+  let duckDbDir: string | undefined;
   return [
     {
       name: "postgres",
@@ -35,6 +36,16 @@ export function coreDbBackends(): CoreDbBackend[] {
       },
       teardown: async () => {
         if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
+      },
+    },
+    {
+      name: "duckdb",
+      setup: async () => {
+        duckDbDir = await mkdtemp(join(tmpdir(), "hugr-duckdb-"));
+        return join(duckDbDir, "core.duckdb");
+      },
+      teardown: async () => {
+        if (duckDbDir) await rm(duckDbDir, { recursive: true, force: true });
       },
     },
   ];

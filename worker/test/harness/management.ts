@@ -146,7 +146,7 @@ export async function startManagementDouble(secret: string): Promise<ManagementD
     const name = c.req.param("name");
     const refusal = refusalFor(`DELETE ${name}`);
     if (refusal) return jsonError(c, refusal.status, refusal.code, refusal.message);
-    await deleteDataSources(coreDb(), { name: { eq: name } });
+    await deleteDataSources(coreDb(), [name]);
     return c.json(double.outcome ?? OK);
   });
 
@@ -159,7 +159,7 @@ export async function startManagementDouble(secret: string): Promise<ManagementD
 /** The operator's reconcile of a data source, as far as the core database is concerned. */
 async function reconcile(db: CoreDb, definition: DataSourceDefinition): Promise<void> {
   const { name, catalogs, ...fields } = definition;
-  if (await getDataSource(db, name)) await updateDataSources(db, { name: { eq: name } }, fields);
+  if (await getDataSource(db, name)) await updateDataSources(db, [name], fields);
   else await insertDataSource(db, { name, ...fields, catalogs });
 }
 

@@ -70,7 +70,7 @@ export function createDataSourceReconciler(
         throw new Error(`while unloading data source '${name}' before deletion: ${result.message}`);
       }
       if (!coordination.db.readOnly) {
-        await deleteDataSources(coordination.db, { name: { eq: name } });
+        await deleteDataSources(coordination.db, [name]);
         await announceChange(coordination.db);
       }
     }

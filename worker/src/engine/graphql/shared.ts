@@ -20,14 +20,17 @@ import type { AggregateFunction, FieldMeta } from "../sql/plan.js";
 
 /**
  * The types every data source shares: hugr's scalars, the operator objects of filters, order_by and
- * the per-type aggregation objects. Built once per core schema, reusing the core module's own
- * (StringFilter, OrderByField, BigInt…) so that a composed schema never has two types of one name.
+ * the per-type aggregation objects. Built once per core schema, reusing every one the core schema
+ * already has (the core module's own, and those its tables made), so that a composed schema never has
+ * two types of one name (StringFilter, OrderByField, BigInt…).
  */
 export interface SharedTypes {
   scalar(name: ScalarName): GraphQLScalarType;
   filter(name: ScalarName, list: boolean): GraphQLInputObjectType;
   aggregation(name: ScalarName): GraphQLObjectType | undefined;
   orderBy: GraphQLInputType;
+  /** hugr's `OperationResult`, the core module's: what data source updates and deletes return. */
+  operationResult: GraphQLObjectType;
 }
 
 const cache = new WeakMap<GraphQLSchema, SharedTypes>();
@@ -55,18 +58,19 @@ function buildSharedTypes(core: GraphQLSchema): SharedTypes {
     Float: GraphQLFloat,
     Boolean: GraphQLBoolean,
     BigInt: required<GraphQLScalarType>("BigInt"),
-    Date: textScalar("Date", "A calendar date, as YYYY-MM-DD"),
-    Time: textScalar("Time", "A time of day, as HH:MM:SS[.ffffff]"),
+    Date: existing("Date", () => textScalar("Date", "A calendar date, as YYYY-MM-DD")),
+    Time: existing("Time", () => textScalar("Time", "A time of day, as HH:MM:SS[.ffffff]")),
     Timestamp: existing<GraphQLScalarType>("Timestamp", () =>
       textScalar("Timestamp", "An instant, as an RFC 3339 string"),
     ),
-    JSON: jsonScalar,
+    JSON: existing("JSON", () => jsonScalar),
   };
   const filters = new Map<string, GraphQLInputObjectType>();
   const aggregations = new Map<ScalarName, GraphQLObjectType | undefined>();
   return {
     scalar: (name) => scalars[name],
     orderBy: required<GraphQLInputObjectType>("OrderByField"),
+    operationResult: required<GraphQLObjectType>("OperationResult"),
     filter(name, list) {
       const key = list ? `${name}ListFilter` : `${name}Filter`;
       let filter = filters.get(key);
@@ -77,7 +81,11 @@ function buildSharedTypes(core: GraphQLSchema): SharedTypes {
       return filter;
     },
     aggregation(name) {
-      if (!aggregations.has(name)) aggregations.set(name, makeAggregation(name, scalars));
+      if (!aggregations.has(name))
+        aggregations.set(
+          name,
+          name === "JSON" ? undefined : existing(`${name}Aggregation`, () => makeAggregation(name, scalars)),
+        );
       return aggregations.get(name);
     },
   };
@@ -146,10 +154,9 @@ const NUMERIC: ReadonlySet<ScalarName> = new Set(["Int", "BigInt", "Float"]);
 
 /** `{count sum avg min max}` for numbers, `{count min max}` for text and times, bool_and/bool_or. */
 function makeAggregation(
-  name: ScalarName,
+  name: Exclude<ScalarName, "JSON">,
   scalars: Record<ScalarName, GraphQLScalarType>,
-): GraphQLObjectType | undefined {
-  if (name === "JSON") return undefined;
+): GraphQLObjectType {
   const functions: [AggregateFunction, GraphQLScalarType][] = [["count", scalars.BigInt]];
   if (NUMERIC.has(name)) {
     functions.push(["sum", name === "Float" ? scalars.Float : scalars.BigInt], ["avg", scalars.Float]);

@@ -1,4 +1,4 @@
-import { createParams, type SqlParams } from "@hugr/coredb";
+import { createParams, type SqlParams } from "./params.js";
 import type { SqlDialect } from "../engine.js";
 import type { Catalog } from "./catalog.js";
 

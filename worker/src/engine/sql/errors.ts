@@ -1,3 +1,8 @@
+/** Invalid filter, order_by or paging input (unknown field or operator, null operand, too deep, ...). */
+export class FilterError extends Error {
+  override name = "FilterError";
+}
+
 /** Mutation data that cannot be written: an unknown field, a value of the wrong type, empty data. */
 export class DataInputError extends Error {
   readonly code = "INVALID_DATA";

@@ -1,19 +1,21 @@
-import { FilterError, isPlainObject, quoteIdent } from "@hugr/coredb";
+import { FilterError } from "./errors.js";
+import { isPlainObject, quoteIdent } from "./sql-text.js";
 import type { RelationModel } from "../catalogs/index.js";
 import type { Querier, Row, SqlDialect } from "../engine.js";
-import { fieldRef, mustField, type Catalog, type CatalogObject } from "./catalog.js";
+import { mustField, type Catalog, type CatalogObject } from "./catalog.js";
 import { createCompilation, type Compilation } from "./context.js";
 import { DataInputError } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import type { PlannedField } from "./plan.js";
-import { compileByKey, objectJson } from "./select.js";
+import { compileByKey } from "./select.js";
 import { bindValue } from "./values.js";
 
 /**
  * `insert_<object>(data)`: inserts the row, the many-to-one rows it carries (first, so their keys can
- * be copied in) and the one-to-many rows (after, with the new row's key), all through `tx` so that
- * the caller's transaction makes them one. Returns the requested selection of the new row, read
- * back in the same transaction.
+ * be copied in) and the one-to-many rows (after, with the new row's key), and for a many-to-many
+ * relation each related row and then the link row holding both keys, all through `tx` so that the
+ * caller's transaction makes them one. Returns the requested selection of the new row, read back in
+ * the same transaction.
  */
 /** Where inserts run: the request's transaction on the source, its catalog and SQL dialect. */
 export interface InsertTarget {
@@ -35,7 +37,7 @@ export async function insertTree(
   return target.dialect.parseJson(rows[0]?.["row"]);
 }
 
-/** Inserts one row: many-to-one parents first, then the row, then its one-to-many children. */
+/** Inserts one row: many-to-one parents first, then the row, then its one-to-many and many-to-many rows. */
 async function insertRow(
   target: InsertTarget,
   object: CatalogObject,
@@ -74,7 +76,6 @@ async function insertValues(
   path: string,
 ): Promise<Row> {
   const c = createCompilation(target.catalog, target.dialect);
-  const alias = c.alias();
   const columns: string[] = [];
   const holders: string[] = [];
   for (const [name, value] of values) {
@@ -82,16 +83,19 @@ async function insertValues(
     columns.push(quoteIdent(field.column));
     holders.push(value === null ? "NULL" : bindData(c, field, value, `${path}.${name}`));
   }
-  const into = `${object.from} AS ${quoteIdent(alias)}`;
   const body =
     columns.length > 0 ? `(${columns.join(", ")}) VALUES (${holders.join(", ")})` : "DEFAULT VALUES";
-  const all = object.model.fields.map((f): [string, string] => [f.name, fieldRef(alias, f)]);
-  const sql = `INSERT INTO ${into} ${body} RETURNING ${target.dialect.jsonObject(all)} AS "row"`;
+  // Unqualified columns: DuckDB ignores an INSERT's table alias in RETURNING.
+  const all = object.model.fields.map((f): [string, string] => [f.name, quoteIdent(f.column)]);
+  const sql = `INSERT INTO ${object.from} ${body} RETURNING ${target.dialect.jsonObject(all)} AS "row"`;
   const rows = await target.tx.query(sql, c.params.values);
   return target.dialect.parseJson(rows[0]?.["row"]) as Row;
 }
 
-/** The one-to-many rows given with a new row, each linked to it by the relation's key. */
+/**
+ * The one-to-many rows given with a new row, each linked to it by the relation's key; for a
+ * many-to-many relation, each row and then its link row.
+ */
 async function insertChildren(
   target: InsertTarget,
   { relation, parent }: { relation: RelationModel; parent: Row },
@@ -103,18 +107,43 @@ async function insertChildren(
   const list: readonly unknown[] = Array.isArray(items) ? items : [items];
   for (const [i, item] of list.entries()) {
     if (!isPlainObject(item)) throw new DataInputError(`${path}[${i}]: expected an object`);
+    if (relation.through) {
+      const row = await insertRow(target, object, item, `${path}[${i}]`);
+      await insertLink(target, { relation, parent, row }, relation.through, `${path}[${i}]`);
+      continue;
+    }
     const linked = { ...item };
     relation.targetFields.forEach((field, j) => (linked[field] = parent[relation.sourceFields[j] ?? ""]));
     await insertRow(target, object, linked, `${path}[${i}]`);
   }
 }
 
-/** `update_<object>(filter, data)`: one statement; returns the selection of every updated row. */
+/** The row of the link table `through` that relates `parent` to its new related `row`. */
+async function insertLink(
+  target: InsertTarget,
+  { relation, parent, row }: { relation: RelationModel; parent: Row; row: Row },
+  through: NonNullable<RelationModel["through"]>,
+  path: string,
+): Promise<void> {
+  const values = new Map<string, unknown>();
+  through.sourceFields.forEach((field, j) => values.set(field, parent[relation.sourceFields[j] ?? ""]));
+  through.targetFields.forEach((field, j) => values.set(field, row[relation.targetFields[j] ?? ""]));
+  await insertValues(
+    target,
+    target.catalog.object(through.object),
+    values,
+    `${path}: link ${through.object}`,
+  );
+}
+
+/**
+ * `update_<object>(filter, data)`: the UPDATE, returning the changed rows (as they are after it);
+ * {@link countChanged} counts them.
+ */
 export function compileUpdate(
   c: Compilation,
   object: CatalogObject,
   { filter, data }: { filter: unknown; data: unknown },
-  selection: PlannedField[],
 ): string {
   if (!isPlainObject(data)) throw new DataInputError("data: expected an object");
   const alias = c.alias();
@@ -128,32 +157,20 @@ export function compileUpdate(
     });
   if (sets.length === 0) throw new DataInputError("data: set at least one field");
   const where = compileFilter(c, object, alias, requiredFilter(filter));
-  const changed = `UPDATE ${object.from} AS ${quoteIdent(alias)} SET ${sets.join(", ")} WHERE ${where} RETURNING *`;
-  return selectChanged(c, object, changed, selection);
+  return `UPDATE ${object.from} AS ${quoteIdent(alias)} SET ${sets.join(", ")} WHERE ${where} RETURNING *`;
 }
 
-/** `delete_<object>(filter)`: one statement; returns the selection of every deleted row as it was. */
-export function compileDelete(
-  c: Compilation,
-  object: CatalogObject,
-  filter: unknown,
-  selection: PlannedField[],
-): string {
+/** `delete_<object>(filter)`: the DELETE, returning the rows as they were. */
+export function compileDelete(c: Compilation, object: CatalogObject, filter: unknown): string {
   const alias = c.alias();
   const where = compileFilter(c, object, alias, requiredFilter(filter));
-  const changed = `DELETE FROM ${object.from} AS ${quoteIdent(alias)} WHERE ${where} RETURNING *`;
-  return selectChanged(c, object, changed, selection);
+  return `DELETE FROM ${object.from} AS ${quoteIdent(alias)} WHERE ${where} RETURNING *`;
 }
 
-function selectChanged(
-  c: Compilation,
-  object: CatalogObject,
-  changed: string,
-  selection: PlannedField[],
-): string {
+/** How many rows an UPDATE or DELETE (`changed`) changed, as `count`. */
+export function countChanged(c: Compilation, changed: string): string {
   const cte = c.alias();
-  const alias = c.alias();
-  return `WITH ${quoteIdent(cte)} AS (${changed}) SELECT ${objectJson(c, object, alias, selection)} AS "row" FROM ${quoteIdent(cte)} AS ${quoteIdent(alias)}`;
+  return `WITH ${quoteIdent(cte)} AS (${changed}) SELECT count(*) AS "count" FROM ${quoteIdent(cte)}`;
 }
 
 function requiredFilter(filter: unknown): unknown {

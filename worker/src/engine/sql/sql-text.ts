@@ -3,11 +3,6 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** `"alias"."column"` */
-export function columnRef(alias: string, column: string): string {
-  return `${quoteIdent(alias)}.${quoteIdent(column)}`;
-}
-
 /**
  * ANDs boolean SQL expressions: "TRUE" for none, the expression itself for one, a parenthesised
  * conjunction otherwise. Bare "TRUE" parts (which bind no parameters) are dropped.

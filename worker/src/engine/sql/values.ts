@@ -1,4 +1,4 @@
-import { FilterError } from "@hugr/coredb";
+import { FilterError } from "./errors.js";
 import type { FieldModel, ScalarName } from "../catalogs/index.js";
 import type { Compilation } from "./context.js";
 

@@ -1,9 +1,9 @@
 import { filterSchema, pruneSchema } from "@graphql-tools/utils";
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { withCoreTables } from "../../core-module/index.js";
 import { builder } from "../builder.js";
 import "./scalars.js";
 import "./modules.js";
-import "./data-sources.js";
 import "./data-source-functions.js";
 import "./cluster.js";
 
@@ -14,7 +14,7 @@ export interface SchemaOptions {
 
 /** The node's GraphQL schema: the core module, and core.cluster in cluster mode. */
 export function buildSchema(options: SchemaOptions): GraphQLSchema {
-  full ??= builder.toSchema({ sortSchema: true });
+  full ??= withCoreTables(builder.toSchema({ sortSchema: true }));
   if (options.cluster) return full;
   single ??= pruneSchema(filterSchema({ schema: full, fieldFilter: (_type, field) => field !== "cluster" }));
   return single;

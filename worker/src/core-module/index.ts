@@ -1,0 +1,3 @@
+export { withCoreTables } from "./tables.js";
+export { createCoreEngine } from "./engine.js";
+export { CORE_CATALOG_SDL } from "./catalog.js";
