@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration test-kind run run-management bench bench-fanout bench-reconcile bench-query clean schema generate envtest
+.PHONY: all install build typecheck lint format test test-unit test-integration test-kind run run-management bench bench-fanout bench-reconcile bench-query bench-idle-rss clean schema generate envtest
 
 all: build
 
@@ -41,7 +41,7 @@ test-unit:
 test-integration: build
 	vitest run --project integration
 
-run: build ## a single work node on the embedded core database (PGlite in .data/core-db)
+run: build ## a single work node on the embedded core database (DuckDB, .data/core.duckdb)
 	node worker/dist/main.js
 
 schema: build ## regenerate worker/schema.graphql from the Pothos schema
@@ -58,6 +58,9 @@ bench-fanout: build ## cluster operations on 1-20 work nodes, start-to-ready, fa
 
 bench-reconcile: build ## HugrDataSource apply -> Ready on 1-10 work nodes, operator memory with 1,000 resources (needs make envtest)
 	tsx bench/reconcile.ts
+
+bench-idle-rss: build ## the RSS of one idle work node on the DuckDB default and on a PGlite folder
+	tsx bench/idle-rss.ts
 
 bench-query: build ## a shop query through GraphQL against the same hand-written SQL behind node:http (needs PostgreSQL binaries)
 	tsx bench/query.ts

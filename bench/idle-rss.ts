@@ -2,8 +2,8 @@
  * Benchmark: the memory of one idle work node on each embedded core database, against the target in
  * /work/shared/DESIGN.md ("idle worker under 150 MB RSS on every core database including the embedded
  * default"):
- *   - pglite: the default, an embedded PGlite folder in HUGR_DATA_DIR (CORE_DB_PATH unset);
- *   - duckdb: a DuckDB file, CORE_DB_PATH=<HUGR_DATA_DIR>/core.duckdb.
+ *   - duckdb: the default, the DuckDB file <HUGR_DATA_DIR>/core.duckdb (CORE_DB_PATH unset);
+ *   - pglite: the default of earlier versions, an embedded PGlite folder, CORE_DB_PATH=<HUGR_DATA_DIR>/core-db.
  *
  *   npx tsx bench/idle-rss.ts [--runs N] [--idle SECONDS] [--queries N] [--existing]
  *
@@ -134,7 +134,7 @@ async function startNode(
 async function measure(backend: Backend, run: number, settings: Settings): Promise<Measurement> {
   const dataDir = await mkdtemp(join(tmpdir(), `hugr-idle-rss-${backend}-`));
   const env: Record<string, string> = { HUGR_DATA_DIR: dataDir };
-  if (backend === "duckdb") env["CORE_DB_PATH"] = join(dataDir, "core.duckdb");
+  if (backend === "pglite") env["CORE_DB_PATH"] = join(dataDir, "core-db");
   try {
     if (settings.existing) await stopChild((await startNode(backend, env)).child);
     const { url, child, startupMs } = await startNode(backend, env);

@@ -5,7 +5,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { join } from "node:path";
@@ -254,11 +255,18 @@ export interface LoadSettings {
   connections: number;
   /** When set, the worker runs with --cpu-prof and writes its profile here on exit. */
   profileDir: string | undefined;
+  /** The work node's core database: the bench's PostgreSQL, or its embedded default (a DuckDB file). */
+  coreDb: "postgres" | "duckdb";
+  /**
+   * The work node's program: this build's, or another build's `worker/dist/main.js` (an earlier
+   * commit built in a git worktree), to compare two versions in one sitting.
+   */
+  workerMain: string;
 }
 
 /**
- * Parses a load benchmark's command line (--duration, --connections, --quick, --profile-dir, --help;
- * `--help` prints the usage of `command` and exits). `--CHILDMODE PORT` is the script's internal child
+ * Parses a load benchmark's command line (--duration, --connections, --quick, --profile-dir,
+ * --core-db, --worker-main, --help; `--help` prints the usage of `command` and exits). `--CHILDMODE PORT` is the script's internal child
  * mode (see {@link spawnChildMode}): `childPort` is set when it is given.
  */
 export function parseLoadCommandLine(
@@ -271,6 +279,8 @@ export function parseLoadCommandLine(
       connections: { type: "string" },
       quick: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
+      "core-db": { type: "string" },
+      "worker-main": { type: "string" },
       [childMode]: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -283,17 +293,31 @@ export function parseLoadCommandLine(
     const usage = `usage: ${command} `;
     console.log(
       `${usage}[--duration SECONDS (default ${DEFAULT_DURATION_S})] [--connections N (default ${DEFAULT_CONNECTIONS})]\n` +
-        `${" ".repeat(usage.length)}[--quick (${QUICK_DURATION_S} s per measurement)] [--profile-dir DIR (worker --cpu-prof)]`,
+        `${" ".repeat(usage.length)}[--quick (${QUICK_DURATION_S} s per measurement)] [--profile-dir DIR (worker --cpu-prof)]\n` +
+        `${" ".repeat(usage.length)}[--core-db postgres|duckdb (the work node's core database, default postgres)]\n` +
+        `${" ".repeat(usage.length)}[--worker-main FILE (another build's worker/dist/main.js, default this one's)]`,
     );
     process.exit(0);
   }
   const defaultDuration = values["quick"] ? QUICK_DURATION_S : DEFAULT_DURATION_S;
   const childPort = text(childMode);
+  const coreDb = text("core-db") ?? "postgres";
+  if (coreDb !== "postgres" && coreDb !== "duckdb") {
+    console.error(`--core-db must be postgres or duckdb, not "${coreDb}"`);
+    process.exit(2);
+  }
+  const workerMain = text("worker-main") ?? WORKER_MAIN;
+  if (!existsSync(workerMain)) {
+    console.error(`--worker-main: ${workerMain} does not exist (build it first)`);
+    process.exit(2);
+  }
   return {
     settings: {
       durationS: positiveNumber("--duration", text("duration"), defaultDuration),
       connections: Math.round(positiveNumber("--connections", text("connections"), DEFAULT_CONNECTIONS)),
       profileDir: text("profile-dir"),
+      coreDb,
+      workerMain,
     },
     childPort: childPort === undefined ? undefined : Number(childPort),
   };
@@ -396,7 +420,12 @@ export interface LoadBench {
   postgres: PostgresInstance | undefined;
   /** The load test running, if any. */
   load: AutocannonInstance | undefined;
-  /** Stops the load, every child process and PostgreSQL (in that order). Safe to call more than once. */
+  /** Data folders of work nodes on their embedded core database, removed at the end. */
+  readonly folders: Set<string>;
+  /**
+   * Stops the load, every child process and PostgreSQL (in that order), then removes the data
+   * folders. Safe to call more than once.
+   */
   readonly cleanup: Teardown;
 }
 
@@ -407,11 +436,13 @@ export function createLoadBench(prefix: string): LoadBench {
     children: new Set(),
     postgres: undefined,
     load: undefined,
+    folders: new Set(),
     cleanup: teardownOnce(async (graceMs) => {
       bench.load?.stop();
       await Promise.all([...bench.children].map((child) => stopChild(child, "SIGTERM", graceMs)));
       await bench.postgres?.stop();
       bench.postgres = undefined;
+      await Promise.all([...bench.folders].map((folder) => rm(folder, { recursive: true, force: true })));
     }),
   };
   return bench;
@@ -497,20 +528,28 @@ export async function waitUntil(
 }
 
 /**
- * Starts the built work node on a free port over `coreDbUrl` and waits for GET /ready 200. With
- * `profileDir`, it runs with --cpu-prof and writes its profile there on exit.
+ * Starts the work node (`settings.workerMain`) on a free port and waits for GET /ready 200: over
+ * `postgresUrl`, or (`settings.coreDb` "duckdb") on its embedded default in a fresh data folder. With
+ * `settings.profileDir`, it runs with --cpu-prof and writes its profile there on exit.
  */
 export async function startWorkerProcess(
   bench: LoadBench,
-  coreDbUrl: string,
-  profileDir: string | undefined,
+  settings: LoadSettings,
+  postgresUrl: string,
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
+  const { profileDir } = settings;
   const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawnNode(bench, "worker", [...nodeArgs, WORKER_MAIN], {
+  let coreDb: Record<string, string> = { CORE_DB_PATH: postgresUrl };
+  if (settings.coreDb === "duckdb") {
+    const dataDir = await mkdtemp(join(os.tmpdir(), "hugr-bench-"));
+    bench.folders.add(dataDir);
+    coreDb = { HUGR_DATA_DIR: dataDir };
+  }
+  const child = spawnNode(bench, "worker", [...nodeArgs, settings.workerMain], {
     BIND: `${HOST}:${port}`,
-    CORE_DB_PATH: coreDbUrl,
     LOG_LEVEL: "warn",
+    ...coreDb,
   });
   const url = `http://${HOST}:${port}`;
   await waitUntil(`${url}/ready`, child, async () => (await fetch(`${url}/ready`)).ok);

@@ -4,6 +4,7 @@
  * docs/benchmarks.md).
  *
  *   npx tsx bench/query.ts [--duration SECONDS] [--connections N] [--quick] [--profile-dir DIR]
+ *                          [--core-db postgres|duckdb] [--worker-main FILE]
  *
  * One private PostgreSQL (test harness) holds the worker's core database and the shop database
  * (worker/test/harness/shop-db.ts). Both servers run as child processes, so neither shares this
@@ -157,9 +158,9 @@ async function serveSql(port: number): Promise<void> {
   await once(server, "listening");
 }
 
-/** Starts the built work node over `coreDbUrl` (see startWorkerProcess in lib.ts). */
-async function startWorker(coreDbUrl: string, profileDir: string | undefined): Promise<Target> {
-  const { url, child } = await startWorkerProcess(bench, coreDbUrl, profileDir);
+/** Starts the work node over the bench's PostgreSQL or its own DuckDB (see startWorkerProcess in lib.ts). */
+async function startWorker(settings: LoadSettings, postgresUrl: string): Promise<Target> {
+  const { url, child } = await startWorkerProcess(bench, settings, postgresUrl);
   return { name: "graphql", url, query: GRAPHQL_QUERY, child };
 }
 
@@ -359,7 +360,7 @@ async function startTargets(settings: LoadSettings): Promise<{ sql: Target; grap
   log(`shop database created and seeded in ${since(start)}`);
 
   start = performance.now();
-  const graphql = await startWorker(pg.url, settings.profileDir);
+  const graphql = await startWorker(settings, pg.url);
   log(`worker ready in ${since(start)} at ${graphql.url} (pid ${graphql.child.pid})`);
   start = performance.now();
   await registerShop(graphql, shopUrl);

@@ -4,10 +4,13 @@
  * "Targets"; results: docs/benchmarks.md).
  *
  *   npx tsx bench/worker.ts [--duration SECONDS] [--connections N] [--quick] [--profile-dir DIR]
+ *                           [--core-db postgres|duckdb] [--worker-main FILE]
  *
  * Both servers run as child processes, so neither shares this process's event loop (autocannon, the load
  * generator, runs here). The worker serves the core module over a private PostgreSQL started by the test
- * harness and seeded through the worker's own `insert_data_sources` mutation. Exits non-zero if any request
+ * harness (or, `--core-db duckdb`, on its embedded DuckDB default) and seeded through the worker's own
+ * `insert_data_sources` mutation. `--worker-main` runs another build (an earlier commit's), so that
+ * two versions are compared by running the script for each, alternately, in one sitting. Exits non-zero if any request
  * failed (connection error, timeout, non-2xx, or a GraphQL `errors` entry), not when a target is missed.
  */
 import type { ChildProcess } from "node:child_process";
@@ -78,9 +81,9 @@ async function serveBare(port: number): Promise<void> {
   await once(server, "listening");
 }
 
-/** Starts the built work node over `coreDbUrl` (see startWorkerProcess in lib.ts). */
-async function startWorker(coreDbUrl: string, profileDir: string | undefined): Promise<Target> {
-  const { url, child } = await startWorkerProcess(bench, coreDbUrl, profileDir);
+/** Starts the work node over the bench's PostgreSQL or its own DuckDB (see startWorkerProcess in lib.ts). */
+async function startWorker(settings: LoadSettings, postgresUrl: string): Promise<Target> {
+  const { url, child } = await startWorkerProcess(bench, settings, postgresUrl);
   return { name: "worker", url, query: CORE_QUERY, child };
 }
 
@@ -169,7 +172,7 @@ async function startTargets(settings: LoadSettings): Promise<{ bare: Target; wor
   const postgres = await startBenchPostgres(bench);
 
   let start = performance.now();
-  const worker = await startWorker(postgres.url, settings.profileDir);
+  const worker = await startWorker(settings, postgres.url);
   // Before any data source exists: the resident memory of an idle node (DESIGN.md: under 150 MB).
   log(
     `worker ready in ${since(start)} at ${worker.url} (pid ${worker.child.pid}), ` +

@@ -12,81 +12,17 @@ import {
   type GraphQLOutputType,
   type GraphQLResolveInfo,
   type GraphQLType,
-  getNamedType,
 } from "graphql";
 import type { FieldModel } from "../catalogs/index.js";
-import type { Querier, Row, SourceEngine } from "../engine.js";
-import { FilterError } from "../sql/errors.js";
-import type { SourceRequestContext } from "../transactions.js";
-import { DataInputError } from "../sql/errors.js";
-import type { Catalog, CatalogObject } from "../sql/catalog.js";
-import { createCompilation, type Compilation } from "../sql/context.js";
-import { compileDelete, compileUpdate, countChanged, insertTree } from "../sql/mutate.js";
-import { planSelection, type PlannedField } from "../sql/plan.js";
+import type { CatalogObject } from "../sql/catalog.js";
 import { compileAggregation, compileByKey, compileList } from "../sql/select.js";
+import type { SourceRequestContext } from "../transactions.js";
+import type { SourceSchemaInput } from "./input.js";
 import { byResponseKey, meta, type SharedTypes } from "./shared.js";
+import { createReadRunner, keyOrder, type Compile } from "./statement.js";
+import { writesOf } from "./writes.js";
 
-export interface SourceSchemaInput {
-  /** The data source's name (the module field when `asModule`). */
-  name: string;
-  /**
-   * Prepended with "_" to every type name, so two sources never collide, and to every root field
-   * name unless the source is a module: as in hugr, `prefix: "an"` with `as_module` gives
-   * `analytics { events }` of type `an_events`; without it, `an_events` at the top level.
-   */
-  prefix: string;
-  asModule: boolean;
-  /** No insert_/update_/delete_ fields (read_only sources, and engines that cannot write). */
-  readOnly: boolean;
-  /** Objects without insert_/update_/delete_ fields of their own (they change with another). */
-  readOnlyObjects?: readonly string[];
-  catalog: Catalog;
-  /**
-   * The engine a request runs on: a data source has one; the core module's is the node's core
-   * database, taken from the request's context, so the core schema is built once for every node.
-   */
-  engine: (context: unknown) => SourceEngine;
-  /**
-   * What `update_` and `delete_` return: hugr's `OperationResult` for data sources (and `insert_` of
-   * a table without a primary key), the changed rows for the core module, whose reference examples
-   * select row fields from `update_data_sources`.
-   */
-  mutationResults: "operation_result" | "rows";
-  /**
-   * Root lists without `order_by` are ordered by primary key: the core module's listings always
-   * were (by name). Data sources keep the database's order, as in hugr, which costs nothing.
-   */
-  orderByKeyByDefault?: boolean;
-  /**
-   * Whether the writes of one request share one transaction per engine, committed when the request
-   * ends, as hugr runs a data source's mutations. The core module commits each field on its own,
-   * as it always did: its data source writes are made by another writer (in a cluster, another
-   * process) that a request's transaction could not include, and an embedded or DuckDB core
-   * database has one connection, which a request-long transaction would hold against that writer.
-   */
-  transactionPerRequest: boolean;
-  /** Tables whose writes are made outside the engine, by object name (see {@link DelegatedWrites}). */
-  delegatedWrites?: Readonly<Record<string, DelegatedWrites>>;
-  /**
-   * Fields shown masked, by object and field name (a DSN's password, an API key). A masked field
-   * cannot be filtered or aggregated either: `like` or `max` would reveal what the mask hides.
-   */
-  masks?: Readonly<Record<string, Readonly<Record<string, (value: unknown) => unknown>>>>;
-  shared: SharedTypes;
-}
-
-/**
- * The writes of one table made by code outside the engine: the core module's data sources are
- * changed through the node's writer (the management node, the operator in a managed cluster). The
- * engine still compiles the filter and reads the rows back with the request's selection; keys are
- * primary-key values, `{field: value}`.
- */
-export interface DelegatedWrites {
-  /** Inserts the row (and what it carries); returns its key. */
-  insert(data: Record<string, unknown>, context: unknown): Promise<Row>;
-  update(keys: readonly Row[], data: Record<string, unknown>, context: unknown): Promise<void>;
-  delete(keys: readonly Row[], context: unknown): Promise<void>;
-}
+export type { DelegatedWrites, SourceSchemaInput } from "./input.js";
 
 /** What a data source adds to the node's root types: fields of Query and of Mutation. */
 export interface SourceSchema {
@@ -388,8 +324,9 @@ function queryFields(
   const { shared } = input;
   const name = types.field(object);
   const row = types.row(object);
+  const read = createReadRunner(input);
   const run = (context: unknown, info: GraphQLResolveInfo, compile: Compile) =>
-    runStatement(input, { engine: input.engine(context) }, info, compile);
+    read(input.engine(context), info, compile);
   const fields: Record<string, Field> = {
     [name]: {
       type: nonNullList(row),
@@ -487,210 +424,4 @@ function mutationFields(
         inOrder(context, () => writes.delete(args["filter"], context, info)),
     },
   };
-}
-
-/** How a table's three mutations run: compiled by the engine, or delegated (see DelegatedWrites). */
-interface TableWrites {
-  insert(data: unknown, context: unknown, info: GraphQLResolveInfo): Promise<unknown>;
-  update(filter: unknown, data: unknown, context: unknown, info: GraphQLResolveInfo): Promise<unknown>;
-  delete(filter: unknown, context: unknown, info: GraphQLResolveInfo): Promise<unknown>;
-}
-
-/** hugr's answer to a write that returns no rows. */
-function operationResult(affectedRows: number): OperationResult {
-  return { success: true, affected_rows: affectedRows, message: `${affectedRows} rows affected` };
-}
-
-interface OperationResult {
-  success: boolean;
-  affected_rows: number;
-  message: string;
-}
-
-function writesOf(input: SourceSchemaInput, object: CatalogObject): TableWrites {
-  const delegated = input.delegatedWrites?.[object.model.name];
-  return delegated ? delegatedWrites(input, object, delegated) : compiledWrites(input, object);
-}
-
-/** Every write runs in the request's transaction on the engine (see engine/transactions.ts). */
-function compiledWrites(input: SourceSchemaInput, object: CatalogObject): TableWrites {
-  const { catalog } = input;
-  const rows = input.mutationResults === "rows";
-  /** Runs `work` in the request's transaction on the engine, or in one of its own. */
-  const inTransaction = async <T>(
-    context: unknown,
-    work: (on: { tx: Querier; engine: SourceEngine }) => Promise<T>,
-  ): Promise<T> => {
-    const engine = input.engine(context);
-    if (!input.transactionPerRequest) return engine.transaction((tx) => work({ tx, engine }));
-    const tx = await (context as SourceRequestContext).sourceTransactions.querier(engine);
-    return work({ tx, engine });
-  };
-  /** Runs an UPDATE or DELETE (`changed`) and returns how many rows it changed. */
-  const count = (context: unknown, changed: (c: Compilation) => string): Promise<OperationResult> =>
-    inTransaction(context, async ({ tx, engine }) => {
-      const c = createCompilation(catalog, engine.dialect);
-      const [counted] = await tx.query(countChanged(c, changed(c)), c.params.values);
-      return operationResult(Number(counted?.["count"] ?? 0));
-    });
-  /**
-   * The request's selection of the rows with these keys, read in the transaction. Changed rows are
-   * read back by key, not through a data-modifying CTE, which DuckDB (a core database) lacks.
-   */
-  const readBack = (
-    on: { tx: Querier; engine: SourceEngine },
-    info: GraphQLResolveInfo,
-    keys: readonly Row[],
-  ) =>
-    keys.length === 0
-      ? Promise.resolve([])
-      : runStatement(input, { engine: on.engine, querier: on.tx }, info, (c, selection) =>
-          compileList(c, object, { filter: byKeys(keys), order_by: keyOrder(object) }, selection),
-        );
-  const keysOf = (changed: readonly Row[]): Row[] =>
-    changed.map((row) => Object.fromEntries(object.pk.map((field) => [field.name, row[field.column]])));
-  const run = (
-    on: { tx: Querier; engine: SourceEngine },
-    changed: (c: Compilation) => string,
-  ): Promise<Row[]> => {
-    const c = createCompilation(catalog, on.engine.dialect);
-    return on.tx.query(changed(c), c.params.values);
-  };
-  return {
-    insert: (data, context, info) =>
-      inTransaction(context, async ({ tx, engine }) => {
-        const target = { tx, catalog, dialect: engine.dialect };
-        if (!rows && object.pk.length === 0) {
-          await insertTree(target, object, data, []);
-          return operationResult(1);
-        }
-        const selection = planSelection(info, getNamedType(info.returnType) as GraphQLObjectType);
-        return insertTree(target, object, data, selection);
-      }),
-    update(filter, data, context, info) {
-      const update = (c: Compilation) => compileUpdate(c, object, { filter, data });
-      if (!rows) return count(context, update);
-      // RETURNING gives the keys as updated, so a changed key is read back under its new value.
-      return inTransaction(context, async (on) => readBack(on, info, keysOf(await run(on, update))));
-    },
-    delete(filter, context, info) {
-      const remove = (c: Compilation) => compileDelete(c, object, filter);
-      if (!rows) return count(context, remove);
-      return inTransaction(context, async (on) => {
-        // The rows as they were, relations included, read in the transaction before they go.
-        const before = await runStatement(
-          input,
-          { engine: on.engine, querier: on.tx },
-          info,
-          (c, selection) => compileList(c, object, { filter, order_by: keyOrder(object) }, selection),
-        );
-        await run(on, remove);
-        return before;
-      });
-    },
-  };
-}
-
-/**
- * Writes made by the delegate; the engine finds the keys the filter matches and reads the rows
- * back (after an insert or update) or before (a delete) with the request's selection.
- */
-function delegatedWrites(
-  input: SourceSchemaInput,
-  object: CatalogObject,
-  delegate: DelegatedWrites,
-): TableWrites {
-  const rows = input.mutationResults === "rows";
-  const keySelection: PlannedField[] = object.pk.map((field) => ({
-    key: field.name,
-    meta: { kind: "column", field },
-    args: {},
-    selection: [],
-  }));
-  // A read-only engine refuses the write before the filter is even compiled, as its transactions do.
-  const writable = async (context: unknown): Promise<void> => {
-    const engine = input.engine(context);
-    if (engine.writable) return;
-    await engine.transaction(() => Promise.resolve());
-    throw new DataInputError(`${object.model.name} cannot be written here: its database is read-only`);
-  };
-  const keysMatching = async (context: unknown, filter: unknown): Promise<Row[]> => {
-    await writable(context);
-    const engine = input.engine(context);
-    const c = createCompilation(input.catalog, engine.dialect);
-    const sql = compileList(c, object, { filter }, keySelection);
-    const found = await engine.query(sql, c.params.values);
-    return found.map((r) => engine.dialect.parseJson(r["row"]) as Row);
-  };
-  const read = (context: unknown, info: GraphQLResolveInfo, keys: readonly Row[]) =>
-    keys.length === 0
-      ? Promise.resolve([])
-      : runStatement(input, { engine: input.engine(context) }, info, (c, selection) =>
-          compileList(c, object, { filter: byKeys(keys), order_by: keyOrder(object) }, selection),
-        );
-  return {
-    async insert(data, context, info) {
-      await writable(context);
-      const key = await delegate.insert(requireObject(data), context);
-      if (!rows && object.pk.length === 0) return operationResult(1);
-      const [inserted] = await read(context, info, [key]);
-      return inserted ?? null;
-    },
-    async update(filter, data, context, info) {
-      const keys = await keysMatching(context, requireFilter(filter));
-      if (keys.length > 0) await delegate.update(keys, requireObject(data), context);
-      return rows ? read(context, info, keys) : operationResult(keys.length);
-    },
-    async delete(filter, context, info) {
-      const keys = await keysMatching(context, requireFilter(filter));
-      const before = rows ? await read(context, info, keys) : [];
-      if (keys.length > 0) await delegate.delete(keys, context);
-      return rows ? before : operationResult(keys.length);
-    },
-  };
-}
-
-/** A filter matching exactly the rows with these keys (`{field: value}` each). */
-function byKeys(keys: readonly Row[]): Record<string, unknown> {
-  return {
-    _or: keys.map((key) =>
-      Object.fromEntries(Object.entries(key).map(([field, value]) => [field, { eq: value }])),
-    ),
-  };
-}
-
-/** order_by on the primary key, so rows written together come back in a stable order. */
-function keyOrder(object: CatalogObject): { field: string }[] {
-  return object.pk.map((field) => ({ field: field.name }));
-}
-
-function requireObject(data: unknown): Record<string, unknown> {
-  if (typeof data !== "object" || data === null || Array.isArray(data))
-    throw new DataInputError("data: expected an object");
-  return data as Record<string, unknown>;
-}
-
-function requireFilter(filter: unknown): unknown {
-  if (filter === null || filter === undefined)
-    throw new FilterError("filter: required (use {} to match every row)");
-  return filter;
-}
-
-type Compile = (c: Compilation, selection: PlannedField[]) => string;
-
-/**
- * Compiles the field's selection into one statement, runs it (on `querier`: the request's
- * transaction for writes, the engine for reads), and returns the rows' JSON.
- */
-async function runStatement(
-  input: SourceSchemaInput,
-  on: { engine: SourceEngine; querier?: Querier },
-  info: GraphQLResolveInfo,
-  compile: Compile,
-): Promise<unknown[]> {
-  const { engine, querier = engine } = on;
-  const c = createCompilation(input.catalog, engine.dialect);
-  const sql = compile(c, planSelection(info, getNamedType(info.returnType) as GraphQLObjectType));
-  const rows = await querier.query(sql, c.params.values);
-  return rows.map((r) => engine.dialect.parseJson(r["row"]));
 }
