@@ -18,7 +18,6 @@ export {
   type Env,
 } from "./env/readers.js";
 export {
-  checkClusterCoreDb,
   readAuth,
   readBind,
   readCoreDb,

@@ -206,11 +206,10 @@ describe("a DuckDB core database that cannot be used", () => {
     expect((await readdir(folder)).filter((f) => f.startsWith("missing."))).toEqual([]);
   });
 
-  it("creates nothing when the file's folder does not exist", async () => {
-    expect(await refusal(config(join("no-such-folder", "core.duckdb")))).toMatch(
-      /^CORE_DB_PATH: .*core\.duckdb is in a folder that does not exist$/u,
-    );
-    expect((await readdir(folder)).includes("no-such-folder")).toBe(false);
+  it("creates a new writable file's folder, as the embedded default in a new data folder needs", async () => {
+    const db = await openCoreDb(config(join("new-data", "sub", "core.duckdb")), { logger: silent });
+    await db.close();
+    expect(await readdir(join(folder, "new-data", "sub"))).toContain("core.duckdb");
   });
 
   it("refuses, read-only, a DuckDB file without hugr's schema, and leaves it as it was", async () => {

@@ -1,4 +1,5 @@
-import { stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { DuckDBInstance, ResultReturnType, type DuckDBConnection } from "@duckdb/node-api";
 import { rowObjects, toDuckDbParams } from "./duckdb-values.js";
 import type { CoreDb, SqlExecutor } from "./types.js";
@@ -78,7 +79,8 @@ export async function openDuckDbCore(options: DuckDbCoreOptions): Promise<CoreDb
 
 /**
  * Refuses what DuckDB would report obscurely, or, for a read-only node, create: a folder, and a
- * missing file (a read-only node serves a prepared file; it never starts an empty one).
+ * missing file (a read-only node serves a prepared file; it never starts an empty one). A new
+ * writable file gets its folder, as the embedded default in a data folder not made yet needs.
  */
 async function checkPath(options: DuckDbCoreOptions): Promise<void> {
   const found = await stat(options.path).catch((error: NodeJS.ErrnoException) => {
@@ -94,6 +96,11 @@ async function checkPath(options: DuckDbCoreOptions): Promise<void> {
       "does not exist; a read-only node (CORE_DB_READONLY=true) serves a prepared file: " +
         "create it with `hugr-worker core-db export --to <file.duckdb>`",
     );
+  }
+  if (found === undefined) {
+    await mkdir(dirname(options.path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw openError(options.path, `cannot get its folder (${error.code ?? error.message})`, error);
+    });
   }
 }
 

@@ -145,7 +145,7 @@ type Run = (name: string, file: string, args: string[], env: Record<string, stri
 
 /**
  * The compose file's `management` service. Like there, no CORE_DB_PATH: the management node keeps its
- * registry in its embedded database, $HUGR_DATA_DIR/management-db (the container's own filesystem there).
+ * registry in its embedded database, $HUGR_DATA_DIR/management.duckdb (the container's own filesystem there).
  */
 function startManagement(run: Run, dir: string, port: number): Service {
   return run("management", process.execPath, [PROGRAMS.management], {

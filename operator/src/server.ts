@@ -30,6 +30,14 @@ const STANDALONE_CLUSTER = "";
  * one), loads the persisted registry and desired state, starts health checks and serves the API.
  */
 export async function startManagement(config: ManagementConfig, logger: Logger): Promise<RunningManagement> {
+  if (config.coreDb.kind === "pglite" && !config.coreDb.dir.startsWith("memory://")) {
+    logger.warn(
+      { folder: config.coreDb.dir },
+      "cluster state is in an embedded PGlite folder, which costs some 400 MB more than the DuckDB " +
+        "default: stop the management node and remove the folder to move (work nodes register again; " +
+        "load states and object storages registered through it must be registered again)",
+    );
+  }
   const stateDb = clusterStateDatabase(config.coreDb);
   if (stateDb !== config.coreDb) {
     logger.warn(

@@ -66,6 +66,7 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger } = options;
   warnAboutUnenforcedAuth(config, logger);
+  warnAboutPglite(config, logger);
   const db = withReadCache(await openCoreDb(config.coreDb, { logger }), {
     ttlMs: CORE_READ_CACHE_TTL_MS,
     maxEntries: CORE_READ_CACHE_ENTRIES,
@@ -208,6 +209,18 @@ function warnAboutUnenforcedAuth(config: WorkerConfig, logger: Logger): void {
         "keep the node on a private network",
     );
   }
+}
+
+/** PGlite still works, for a folder given or kept from an earlier version, but costs memory. */
+function warnAboutPglite(config: WorkerConfig, logger: Logger): void {
+  const { coreDb } = config;
+  if (coreDb.kind !== "pglite" || coreDb.dir.startsWith("memory://")) return;
+  logger.warn(
+    { folder: coreDb.dir },
+    "the core database is an embedded PGlite folder, which costs some 400 MB more than the DuckDB " +
+      "default: to move, stop the node, run `hugr-worker core-db export --to <file.duckdb>` with this " +
+      "CORE_DB_PATH (unset: <HUGR_DATA_DIR>/core.duckdb), then start with that file and remove the folder",
+  );
 }
 
 function constant<T>(value: T): () => T {

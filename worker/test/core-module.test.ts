@@ -220,6 +220,13 @@ describe.each(backends)("core module on $name", (backend) => {
       data_source: { name: "sales" },
       catalog: { type: "text" },
     });
+
+    // One document, compiled once (engine/graphql/statement.ts), answers each request's variables.
+    const BY_NAME = `query($n: [String!]) { core { data_sources(filter: { name: { in: $n } }) { name } } }`;
+    for (const names of [["analytics"], ["sales", "Shop"], [], ["analytics"]]) {
+      const answer = (await dataOf(BY_NAME, { n: names })) as { core: { data_sources: { name: string }[] } };
+      expect(answer.core.data_sources.map((d) => d.name)).toEqual([...names].sort());
+    }
   });
 
   it("rolls back the whole insert when a nested catalog fails", async () => {

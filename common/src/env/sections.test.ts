@@ -1,15 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Env } from "./readers.js";
-import {
-  checkClusterCoreDb,
-  readAuth,
-  readBind,
-  readCoreDb,
-  readDataDir,
-  readLogLevel,
-  type AuthConfig,
-} from "./sections.js";
+import { readAuth, readBind, readCoreDb, readDataDir, readLogLevel, type AuthConfig } from "./sections.js";
 import { configError, expectConfigError } from "./test-fixtures.js";
 
 /** The work node's BIND default, as the worker passes it. */
@@ -107,28 +101,44 @@ describe("readDataDir", () => {
 });
 
 describe("readCoreDb", () => {
-  it("defaults to an embedded database in <dataDir>/core-db", () => {
+  it("defaults to an embedded DuckDB file in <dataDir>/core.duckdb", () => {
     expect(readCoreDb({}, ".data")).toEqual({
-      kind: "pglite",
-      dir: join(".data", "core-db"),
+      kind: "duckdb",
+      path: join(".data", "core.duckdb"),
       readOnly: false,
     });
     expect(readCoreDb({}, "/var/lib/hugr")).toEqual({
-      kind: "pglite",
-      dir: "/var/lib/hugr/core-db",
+      kind: "duckdb",
+      path: "/var/lib/hugr/core.duckdb",
       readOnly: false,
     });
   });
 
-  it("takes another default folder name (the management node's)", () => {
-    expect(readCoreDb({}, "/var/lib/hugr", "management-db")).toEqual({
-      kind: "pglite",
-      dir: "/var/lib/hugr/management-db",
+  it("takes another default name (the management node's)", () => {
+    expect(readCoreDb({}, "/var/lib/hugr", { defaultName: "management" })).toEqual({
+      kind: "duckdb",
+      path: "/var/lib/hugr/management.duckdb",
       readOnly: false,
     });
-    expect(readCoreDb({ CORE_DB_PATH: "/data/db" }, "/var/lib/hugr", "management-db")).toMatchObject({
-      dir: "/data/db",
-    });
+    expect(
+      readCoreDb({ CORE_DB_PATH: "/data/db" }, "/var/lib/hugr", { defaultName: "management" }),
+    ).toMatchObject({ dir: "/data/db" });
+  });
+
+  it("keeps the PGlite folder an earlier version made as its default, until a DuckDB file is there", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "hugr-data-"));
+    try {
+      await mkdir(join(dataDir, "core-db"));
+      expect(readCoreDb({}, dataDir)).toEqual({
+        kind: "pglite",
+        dir: join(dataDir, "core-db"),
+        readOnly: false,
+      });
+      await writeFile(join(dataDir, "core.duckdb"), "");
+      expect(readCoreDb({}, dataDir)).toMatchObject({ kind: "duckdb", path: join(dataDir, "core.duckdb") });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it.each([
@@ -251,10 +261,11 @@ describe("readCoreDb", () => {
   });
 });
 
-describe("checkClusterCoreDb", () => {
+describe("readCoreDb for a node of a cluster", () => {
   it("refuses a writable DuckDB file, naming CORE_DB_READONLY and why", () => {
-    const coreDb = readCoreDb({ CORE_DB_PATH: "/data/core.duckdb" }, ".data");
-    const error = configError(() => checkClusterCoreDb(coreDb, "the management node"));
+    const error = configError(() =>
+      readCoreDb({ CORE_DB_PATH: "/data/core.duckdb" }, ".data", { clusterNode: "the management node" }),
+    );
     expectConfigError(error, "CORE_DB_READONLY", "must be true for the management node");
     expect(error.message).toContain("CORE_DB_PATH=/data/core.duckdb");
     expect(error.message).toContain("DuckDB allows one writer process per file");
@@ -263,9 +274,9 @@ describe("checkClusterCoreDb", () => {
   it.each<[string, Env]>([
     ["a read-only DuckDB file", { CORE_DB_PATH: "/data/core.duckdb", CORE_DB_READONLY: "true" }],
     ["a writable PostgreSQL database", { CORE_DB_PATH: "postgres://db/hugr" }],
-    ["the writable embedded database", {}],
+    ["the embedded default, a file of its own", {}],
   ])("accepts %s", (_case, env) => {
-    expect(() => checkClusterCoreDb(readCoreDb(env, ".data"), "a work node")).not.toThrow();
+    expect(() => readCoreDb(env, ".data", { clusterNode: "a work node" })).not.toThrow();
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { CoreDbConfig } from "@hugr/coredb";
 import { ConfigError } from "./errors.js";
@@ -61,6 +62,18 @@ export function readDataDir(env: Env): string {
   return readString(env, "HUGR_DATA_DIR") ?? DEFAULT_DATA_DIR;
 }
 
+export interface CoreDbOptions {
+  /** The embedded default's name in the data folder (`core`: `core.duckdb`, or a `core-db` folder). */
+  defaultName?: string;
+  /**
+   * The node is part of a cluster (e.g. "a work node in cluster mode"): a DuckDB file it is given
+   * must be read-only. DuckDB lets one process write a file, and then no other may open it, so the
+   * nodes of a cluster share a prepared file read-only, as hugr's documentation requires. The
+   * embedded default is the node's own file, which no other process opens.
+   */
+  clusterNode?: string;
+}
+
 /**
  * CORE_DB_PATH, one of (CORE_DB_READONLY applies to every kind):
  * - a `postgres://` or `postgresql://` URL: a PostgreSQL database;
@@ -68,13 +81,14 @@ export function readDataDir(env: Env): string {
  *   in hugr; remote DuckDB files (`s3://.../core.duckdb` and other URLs) are refused;
  * - `memory://`: a throwaway embedded PGlite database in memory (trials, tests);
  * - any other local path: a folder for the embedded PGlite database;
- * - unset: the embedded PGlite database in `${dataDir}/${defaultFolder}`.
+ * - unset: the embedded default, the DuckDB file `${dataDir}/${defaultName}.duckdb`, or the PGlite
+ *   folder `${dataDir}/${defaultName}-db` an earlier version made there, kept while it exists.
  * Other URL schemes are refused.
  */
-export function readCoreDb(env: Env, dataDir: string, defaultFolder = "core-db"): CoreDbConfig {
+export function readCoreDb(env: Env, dataDir: string, options: CoreDbOptions = {}): CoreDbConfig {
   const readOnly = readBool(env, "CORE_DB_READONLY", false);
   const value = readString(env, "CORE_DB_PATH");
-  if (value === undefined) return { kind: "pglite", dir: join(dataDir, defaultFolder), readOnly };
+  if (value === undefined) return embeddedDefault(join(dataDir, options.defaultName ?? "core"), readOnly);
   if (/^postgres(?:ql)?:\/\//iu.test(value)) {
     if (!URL.canParse(value)) {
       throw new ConfigError("CORE_DB_PATH", "is not a valid PostgreSQL connection URL", value);
@@ -94,20 +108,28 @@ export function readCoreDb(env: Env, dataDir: string, defaultFolder = "core-db")
       value,
     );
   }
-  if (duckdb) return { kind: "duckdb", path: value, readOnly };
+  if (duckdb) {
+    if (options.clusterNode !== undefined && !readOnly) refuseWritableDuckDb(value, options.clusterNode);
+    return { kind: "duckdb", path: value, readOnly };
+  }
   return { kind: "pglite", dir: value, readOnly };
 }
 
 /**
- * Refuses a writable DuckDB core database on a node of a cluster (`node` names it, e.g. "a work
- * node in cluster mode"): DuckDB lets one process write a file, and then no other may open it, so
- * the nodes of a cluster share a prepared DuckDB file read-only, as hugr's documentation requires.
+ * DuckDB (some 140 MB for an idle node, against 560 MB for PGlite). A node upgraded from a version
+ * whose default was PGlite keeps its folder, and its data, until the operator moves it (the node's
+ * start-up warning says how); refusing it would make the upgrade lose the data sources.
  */
-export function checkClusterCoreDb(coreDb: CoreDbConfig, node: string): void {
-  if (coreDb.kind !== "duckdb" || coreDb.readOnly) return;
+function embeddedDefault(base: string, readOnly: boolean): CoreDbConfig {
+  const earlier = `${base}-db`;
+  if (existsSync(earlier) && !existsSync(`${base}.duckdb`)) return { kind: "pglite", dir: earlier, readOnly };
+  return { kind: "duckdb", path: `${base}.duckdb`, readOnly };
+}
+
+function refuseWritableDuckDb(path: string, node: string): never {
   throw new ConfigError(
     "CORE_DB_READONLY",
-    `must be true for ${node} with a DuckDB core database (CORE_DB_PATH=${coreDb.path}): DuckDB ` +
+    `must be true for ${node} with a DuckDB core database (CORE_DB_PATH=${path}): DuckDB ` +
       "allows one writer process per file and no other process beside it, so the nodes of a cluster " +
       "open a prepared file read-only (create one with `hugr-worker core-db export --to <file.duckdb>`)",
   );

@@ -13,7 +13,7 @@ describe("parseManagementConfig", () => {
       bind: { host: "", port: 14000 },
       logLevel: "info",
       dataDir: ".data",
-      coreDb: { kind: "pglite", dir: join(".data", "management-db"), readOnly: false },
+      coreDb: { kind: "duckdb", path: join(".data", "management.duckdb"), readOnly: false },
       secret: "cluster-secret-key",
       timeoutMs: 30_000,
       checkIntervalMs: 60_000,

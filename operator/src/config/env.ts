@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import {
-  checkClusterCoreDb,
   ConfigError,
   readAuth,
   readBind,
@@ -40,14 +39,13 @@ export function parseManagementConfig(env: Env): ManagementConfig {
     bind: readBind(env, DEFAULT_BIND),
     logLevel: readLogLevel(env),
     dataDir,
-    coreDb: readCoreDb(env, dataDir, "management-db"),
+    coreDb: readCoreDb(env, dataDir, { defaultName: "management", clusterNode: "the management node" }),
     secret,
     timeoutMs,
     checkIntervalMs,
     removeAfterMs: readDuration(env, "NODE_REMOVE_AFTER", DEFAULT_REMOVE_AFTER),
     auth: toAuthSettings(readAuth(env)),
   };
-  checkClusterCoreDb(config.coreDb, "the management node");
   return config;
 }
 

@@ -10,7 +10,10 @@ export interface ManagementConfig {
   /** BIND, default ":14000". */
   bind: { host: string; port: number };
   logLevel: LogLevel;
-  /** HUGR_DATA_DIR: the embedded database lives in `${dataDir}/management-db` when CORE_DB_PATH is unset. */
+  /**
+   * HUGR_DATA_DIR: when CORE_DB_PATH is unset, the management node's own database is the DuckDB file
+   * `${dataDir}/management.duckdb` (or the PGlite folder `${dataDir}/management-db` of an earlier version).
+   */
   dataDir: string;
   coreDb: CoreDbConfig;
   /** CLUSTER_SECRET: required; shared with every work node. */

@@ -20,7 +20,8 @@ Copies the core database this node is configured with into a new DuckDB file, wh
 open with CORE_DB_PATH=<file.duckdb> (read-only in a cluster: CORE_DB_READONLY=true).
 
 The source is read from the node's variables: CORE_DB_PATH (a PostgreSQL URL, an embedded
-database folder, a DuckDB file; unset: HUGR_DATA_DIR/core-db). It is opened read-only and never
+database folder, a DuckDB file; unset: the node's default, HUGR_DATA_DIR/core.duckdb, or the
+embedded folder HUGR_DATA_DIR/core-db an earlier version made). It is opened read-only and never
 changed; it must have this build's schema (start a node of this build on it once). Stop the node
 first when the source is an embedded database folder: one process at a time may open it.
 

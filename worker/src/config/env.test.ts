@@ -32,7 +32,7 @@ describe("parseWorkerConfig defaults", () => {
       adminUI: true,
       logLevel: "info",
       dataDir: ".data",
-      coreDb: { kind: "pglite", dir: join(".data", "core-db"), readOnly: false },
+      coreDb: { kind: "duckdb", path: join(".data", "core.duckdb"), readOnly: false },
       cache: {
         ttlMs: 300_000,
         l1: { enabled: false, maxSizeMB: 512 },
@@ -118,7 +118,7 @@ describe("parseWorkerConfig defaults", () => {
   it("puts the default embedded core database and the object cache under HUGR_DATA_DIR", () => {
     const config = parseWorkerConfig({ HUGR_DATA_DIR: "/var/lib/hugr" });
     expect(config.dataDir).toBe("/var/lib/hugr");
-    expect(config.coreDb).toEqual({ kind: "pglite", dir: "/var/lib/hugr/core-db", readOnly: false });
+    expect(config.coreDb).toEqual({ kind: "duckdb", path: "/var/lib/hugr/core.duckdb", readOnly: false });
     expect(config.storageCache.dir).toBe("/var/lib/hugr/object-cache");
   });
 

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import {
-  checkClusterCoreDb,
   ConfigError,
   MAX_TIMER_MS,
   readAddresses,
@@ -57,21 +56,20 @@ const CLUSTER_MODE = "in cluster mode (when CLUSTER_MANAGEMENT_URL is set)";
  */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const dataDir = readDataDir(env);
-  const config: WorkerConfig = {
+  const cluster = readCluster(env);
+  return {
     bind: readBind(env, DEFAULT_BIND),
     adminUI: readBool(env, "ADMIN_UI", true),
     logLevel: readLogLevel(env),
     dataDir,
-    coreDb: readCoreDb(env, dataDir),
+    coreDb: readCoreDb(env, dataDir, cluster ? { clusterNode: `a work node ${CLUSTER_MODE}` } : {}),
     cache: readCache(env),
     storageCache: readStorageCache(env, dataDir),
     dataSources: readDataSourcePools(env),
     auth: readAuth(env),
-    cluster: readCluster(env),
+    cluster,
     corsAllowedOrigins: readList(env, "CORS_ALLOWED_ORIGINS"),
   };
-  if (config.cluster) checkClusterCoreDb(config.coreDb, `a work node ${CLUSTER_MODE}`);
-  return config;
 }
 
 // --- worker-only sections -----------------------------------------------------------------------
