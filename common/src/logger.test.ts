@@ -21,4 +21,16 @@ describe("createLogger", () => {
     expect(written).toContain('"component":"test"');
     expect(written).not.toMatch(/hunter2|INSERT INTO/);
   });
+
+  it("writes an error given as its message as that string, not character by character", () => {
+    let written = "";
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        written += chunk.toString();
+        done();
+      },
+    });
+    createLogger("info", "test", sink).warn({ err: "connect ECONNREFUSED" }, "heartbeat failed");
+    expect(JSON.parse(written)).toMatchObject({ err: "connect ECONNREFUSED", msg: "heartbeat failed" });
+  });
 });

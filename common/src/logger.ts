@@ -31,7 +31,9 @@ export function createLogger(
   );
 }
 
-function serializeError(error: Error): Record<string, unknown> {
+/** An error as an object without its driver fields; a message given as `err` stays a string. */
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
   const serialized: Record<string, unknown> = { ...pino.stdSerializers.err(error) };
   for (const field of DRIVER_ERROR_FIELDS) delete serialized[field];
   return serialized;
