@@ -1,5 +1,6 @@
 /** What hugr's work nodes and management node share: environment-variable parsing and the logger. */
-export { ConfigError, maskUrlPassword } from "./env/errors.js";
+export { ConfigError } from "./env/errors.js";
+export { carriesSecret, maskDsn, redactSecrets } from "./secrets/dsn.js";
 export { checkDuration, parseDuration, type DurationCheck } from "./env/duration.js";
 export {
   MAX_TIMER_MS,

@@ -499,6 +499,50 @@ describe("the GraphQL door into the same resources", () => {
     expect((await hds("web"))?.metadata.generation).toBe(before?.metadata.generation);
   });
 
+  // Every form of a secret in a DSN (common/src/secrets/dsn.ts): the mirror keeps it in a Secret,
+  // and it shows nowhere: not in the GraphQL answer, the spec, the status, Events or any log.
+  it.each([
+    ["a query parameter", (port: number) => `postgres://u@127.0.0.1:${port}/db?password=qp-51ac`, "qp-51ac"],
+    [
+      "a query parameter in another case",
+      (port: number) => `postgres://u@127.0.0.1:${port}/db?sslmode=disable&PassWord=qc-77e1`,
+      "qc-77e1",
+    ],
+    ["sslpassword", (port: number) => `postgres://u@127.0.0.1:${port}/db?sslpassword=sp-0b2d`, "sp-0b2d"],
+    [
+      "a libpq key=value DSN, quoted with a space",
+      (port: number) => `host=127.0.0.1 port=${port} user=u password='kv 93f0' dbname=db`,
+      "kv 93f0",
+    ],
+    ["libpq's pwd", (port: number) => `host=127.0.0.1 port=${port} pwd=pw-6d1e dbname=db`, "pw-6d1e"],
+  ])(
+    "insert_data_sources with a secret in %s keeps it in a Secret and shows it nowhere",
+    async (_case, dsnAt, secret) => {
+      const name = `sec${secret.replace(/[^a-z0-9]/gu, "")}`; // a resource name and an identifier
+      const path = dsnAt(await freePort());
+      const body = await gql(ADD_DATA_SOURCE, {
+        data: {
+          name,
+          type: "postgres",
+          path,
+          catalogs: [{ name: `${name}_schema`, type: "text", path: EVENTS_SDL }],
+        },
+      });
+      expect(errorsOf(body)).toEqual([]);
+      const created = await waitForValue(
+        `${name} reconciled`,
+        () => hds(name),
+        (o) => readyOf(o) !== undefined,
+      );
+      expect(created.spec.pathSecretRef).toEqual({ name: `${name}-dsn`, key: "url" });
+      expect(created.spec.path).toBeUndefined();
+      expect((await row(name))?.["path"]).toBe(path);
+      const shown = `${JSON.stringify(body)}\n${await everythingShown("hds", name)}`;
+      expect(shown).not.toContain(secret);
+      expect(errorsOf(await gql(DELETE_DATA_SOURCE, { name }))).toEqual([]);
+    },
+  );
+
   it("delete_data_sources deletes the resource, the row and the load on every node", async () => {
     const deleted = await gql(DELETE_DATA_SOURCE, { name: "web" });
     expect(errorsOf(deleted)).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, maskUrlPassword } from "./errors.js";
+import { ConfigError } from "./errors.js";
 
 describe("ConfigError", () => {
   it.each(["CLUSTER_SECRET", "SECRET_KEY", "CACHE_L2_PASSWORD"])("hides the value of %s", (variable) => {
@@ -28,16 +28,5 @@ describe("ConfigError", () => {
       "MY_TOKEN: is wrong (value hidden)",
     );
     expect(new ConfigError("MY_TOKEN", "is wrong", "t0ken").message).toBe('MY_TOKEN: is wrong (got "t0ken")');
-  });
-});
-
-describe("maskUrlPassword", () => {
-  it("masks the user:password@ part and password= parameters, and leaves the rest", () => {
-    expect(maskUrlPassword("postgres://u:p@ss@db/x")).toBe("postgres://u:***@db/x");
-    expect(maskUrlPassword("postgres://db/x?user=u&password=p&sslmode=require")).toBe(
-      "postgres://db/x?user=u&password=***&sslmode=require",
-    );
-    expect(maskUrlPassword("postgres://u@db/x")).toBe("postgres://u@db/x");
-    expect(maskUrlPassword("/data/core-db")).toBe("/data/core-db");
   });
 });

@@ -1,3 +1,4 @@
+import { maskDsn } from "../secrets/dsn.js";
 /**
  * Variables whose values are credentials: an error about them never shows the value, only the
  * variable and what is wrong (for instance its length or that it has surrounding whitespace).
@@ -31,16 +32,5 @@ export class ConfigError extends Error {
 function describeValue(value: string | undefined, secret: boolean): string {
   if (value === undefined) return "";
   if (secret) return " (value hidden)";
-  return ` (got "${maskUrlPassword(value)}")`;
-}
-
-/**
- * Replaces passwords inside connection strings with "***": the `user:password@` part of a URL
- * (up to the last "@", so a password containing "@" is hidden whole) and a `password=` query
- * parameter, as libpq accepts both. Works on text that does not parse as a URL too.
- */
-export function maskUrlPassword(text: string): string {
-  return text
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):.*@/isu, "$1:***@")
-    .replace(/([?&]password=)[^&#]*/giu, "$1***");
+  return ` (got "${maskDsn(value)}")`;
 }

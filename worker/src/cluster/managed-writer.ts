@@ -1,4 +1,4 @@
-import type { Logger } from "@hugr/common";
+import { redactSecrets, type Logger } from "@hugr/common";
 import {
   assertCatalogFits,
   CoreDbError,
@@ -19,7 +19,7 @@ import {
   type DataSourceDefinition,
   type ManagementClient,
 } from "@hugr/protocol";
-import { redactPaths, type DataSourceRuntime, type DataSourceWriter } from "../data-sources/index.js";
+import type { DataSourceRuntime, DataSourceWriter } from "../data-sources/index.js";
 
 export interface ManagedWriterOptions {
   /** Read only: the rows a change applies to, and the rows the operator wrote. */
@@ -60,7 +60,7 @@ export function createManagedWriter(options: ManagedWriterOptions): DataSourceWr
       });
       await forgetCachedReads(options);
       const stored = await getDataSource(db, input.name);
-      if (!stored) throw missingRow(input.name, redactPaths(result.message, pathsOf(definition)));
+      if (!stored) throw missingRow(input.name, redactSecrets(result.message, pathsOf(definition)));
       return stored;
     },
     async update(names, patch) {
@@ -125,14 +125,14 @@ async function change(options: ManagedWriterOptions, step: Change): Promise<Clus
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     const changed = step.done.length === 0 ? "" : ` (already changed: ${step.done.join(", ")})`;
-    const reason = redactPaths(error.message, pathsOf(step.definition));
+    const reason = redactSecrets(error.message, pathsOf(step.definition));
     throw new ProtocolError(error.code, `while ${step.action} data source '${name}'${changed}: ${reason}`, {
       status: error.status,
     });
   }
   if (!result.success) {
     options.logger.warn(
-      { dataSource: name, message: redactPaths(result.message, pathsOf(step.definition)) },
+      { dataSource: name, message: redactSecrets(result.message, pathsOf(step.definition)) },
       "data source changed, but not on every node",
     );
   }

@@ -1,3 +1,4 @@
+import { maskDsn } from "@hugr/common";
 import {
   getNullableType,
   GraphQLList,
@@ -9,7 +10,6 @@ import {
   type GraphQLFieldConfigMap,
   type GraphQLOutputType,
 } from "graphql";
-import { maskDsnPassword } from "../data-sources/index.js";
 import { buildSourceSchema } from "../engine/graphql/build.js";
 import { sharedTypes } from "../engine/graphql/shared.js";
 import type { GraphQLContext } from "../graphql/context.js";
@@ -27,7 +27,7 @@ const dsn = (value: unknown): unknown => {
   let masked = maskedPaths.get(value);
   if (masked === undefined) {
     if (maskedPaths.size >= MASKED_PATHS_KEPT) maskedPaths.clear();
-    masked = maskDsnPassword(value);
+    masked = maskDsn(value);
     maskedPaths.set(value, masked);
   }
   return masked;

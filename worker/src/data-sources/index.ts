@@ -7,7 +7,6 @@ export type {
 } from "./runtime.js";
 export { DataSourceError } from "./errors.js";
 export type { DataSourceErrorCode } from "./errors.js";
-export { maskDsnPassword, redactPaths } from "./dsn.js";
 export { createSourceLoader } from "./loader.js";
 export type { SourceLoaderOptions, SourceSettings } from "./loader.js";
 export { createDirectWriter } from "./writer.js";

@@ -1,3 +1,4 @@
+import { carriesSecret } from "@hugr/common";
 import type { DataSourceInput } from "@hugr/coredb";
 import type { DataSourceDefinition } from "@hugr/protocol";
 import type { HugrDataSource, HugrDataSourceSpec } from "../../api/v1alpha1/index.js";
@@ -33,22 +34,15 @@ export function toDataSourceInput(source: HugrDataSource, path: string): DataSou
   };
 }
 
-/** True when a connection string carries a password (a URL's user:password@, or password=...). */
-export function carriesPassword(path: string): boolean {
-  if (/(^|[\s;])password\s*=/i.test(path)) return true;
-  if (!URL.canParse(path)) return false;
-  return new URL(path).password !== "";
-}
-
 /**
- * The spec of the HugrDataSource a GraphQL insert or update asks for. A path with a password goes
+ * The spec of the HugrDataSource a GraphQL insert or update asks for. A path with a secret goes
  * to the Secret `dsnSecretName(name)` (the caller writes it) and the spec references it.
  */
 export function specFromDefinition(
   definition: DataSourceDefinition,
   clusterName: string,
 ): HugrDataSourceSpec {
-  const secret = carriesPassword(definition.path);
+  const secret = carriesSecret(definition.path);
   return {
     clusterRef: { name: clusterName },
     type: definition.type as HugrDataSourceSpec["type"],

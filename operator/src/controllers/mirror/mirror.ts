@@ -1,3 +1,4 @@
+import { carriesSecret } from "@hugr/common";
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { ClusterOperationResult, DataSourceDefinition, StorageSpec } from "@hugr/protocol";
 import type { HugrDataSource, NodeResult } from "../../api/v1alpha1/index.js";
@@ -11,12 +12,7 @@ import {
 import { isNotFound, statusCode, type CustomResourceType, type KubeClients } from "../../kube/index.js";
 import { OperationRefused } from "../../management/index.js";
 import { readResource } from "../common/resources.js";
-import {
-  DSN_SECRET_KEY,
-  carriesPassword,
-  dsnSecretName,
-  specFromDefinition,
-} from "../datasource/definition.js";
+import { DSN_SECRET_KEY, dsnSecretName, specFromDefinition } from "../datasource/definition.js";
 
 /**
  * The field manager of changes made through GraphQL. Never forced: when GitOps or kubectl owns a
@@ -176,7 +172,7 @@ export function createClusterMirror(options: MirrorOptions): ClusterMirror {
   return {
     async putDataSource(definition) {
       const { name } = definition;
-      const secret = carriesPassword(definition.path);
+      const secret = carriesSecret(definition.path);
       if (secret) await applySecret(dsnSecretName(name), { [DSN_SECRET_KEY]: definition.path });
       const spec = specFromDefinition(definition, cluster.name);
       const applied = await apply({

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { redactPaths } from "../../data-sources/index.js";
+import { redactSecrets } from "@hugr/common";
 import { SourceConnectionError, SourceQueryError } from "../errors.js";
 
 /** A Node socket or postgres.js connection failure: a code and, often, where it tried. */
@@ -34,16 +34,16 @@ const ENDED = "CONNECTION_ENDED";
  */
 function describe(error: unknown, dsn: string): { reason: string; code: string | undefined } {
   if (error instanceof postgres.PostgresError)
-    return { reason: redactPaths(error.message, [dsn]), code: error.code };
+    return { reason: redactSecrets(error.message, [dsn]), code: error.code };
   const failure = networkFailure(error);
   const code = typeof failure.code === "string" ? failure.code : undefined;
   const phrase = code === undefined ? undefined : NETWORK_REASONS[code];
   if (phrase === undefined) {
     const message = error instanceof Error ? error.message : String(error);
-    return { reason: redactPaths(message, [dsn]), code };
+    return { reason: redactSecrets(message, [dsn]), code };
   }
   const where = location(failure);
-  return { reason: redactPaths(where ? `${phrase} (${where})` : phrase, [dsn]), code };
+  return { reason: redactSecrets(where ? `${phrase} (${where})` : phrase, [dsn]), code };
 }
 
 /** Node reports a refused dual-stack connect as an AggregateError of one failure per address. */
@@ -73,7 +73,7 @@ export function queryError(error: unknown, dsn: string): SourceQueryError {
   const { reason, code } = describe(error, dsn);
   if (error instanceof postgres.PostgresError) {
     const redact = (text: string | undefined): string | undefined =>
-      text === undefined ? undefined : redactPaths(text, [dsn]);
+      text === undefined ? undefined : redactSecrets(text, [dsn]);
     return new SourceQueryError("postgres", reason, {
       code,
       detail: redact(error.detail),
