@@ -511,6 +511,34 @@ describe("request signing between nodes", () => {
     expect(headers[SIGNATURE_HEADERS.signature]).toMatch(/^v1=/);
   });
 
+  it.each([
+    ["a storage spec that is not JSON", "PUT", "/cluster/v1/storages/s3main", "{not json", /not valid JSON/],
+    [
+      "a storage spec of the wrong shape",
+      "PUT",
+      "/cluster/v1/storages/s3main",
+      '{"name":"s3main"}',
+      /type must be/,
+    ],
+    ["a data source name holding %00", "POST", "/cluster/v1/data-sources/a%00b/load", "", /data source name/],
+    ["a storage name holding a slash", "DELETE", "/cluster/v1/storages/a%2Fb", "", /storage name/],
+  ])(
+    "a work node's cluster API answers %s, signed, with 400 naming the field",
+    async (_case, method, path, payload, message) => {
+      const target = worker("worker-1");
+      const headers = signRequest(SECRET, { method, pathWithQuery: path, body: payload });
+      const response = await fetch(`${target.url}${path}`, {
+        method,
+        headers: { "content-type": "application/json", ...headers },
+        ...(payload === "" ? {} : { body: payload }),
+      });
+      expect(response.status).toBe(400);
+      const envelope = (await response.json()) as { error: { code: string; message: string } };
+      expect(envelope.error).toMatchObject({ code: "BAD_REQUEST" });
+      expect(envelope.error.message).toMatch(message);
+    },
+  );
+
   it("never writes a secret to any log", () => {
     const logs = [management, ...workers.values()].map((p) => p.output()).join("\n");
     expect(logs).not.toContain(SECRET);

@@ -39,6 +39,16 @@ export { ProtocolError, errorEnvelope } from "./errors.js";
 export type { ProtocolErrorCode, ProtocolErrorOptions } from "./errors.js";
 
 export { jsonError, verifySignature } from "./middleware.js";
+export {
+  BadRequest,
+  dataSourceDefinition,
+  dataSourceName,
+  heartbeatRequest,
+  nodeName,
+  registerRequest,
+  storageName,
+  storageSpec,
+} from "./validate.js";
 export type { VerifySignatureOptions } from "./middleware.js";
 
 export { createManagementClient, createNodeClient, createSignedClient } from "./client.js";

@@ -142,12 +142,57 @@ describe("management API", () => {
       /ready must be a boolean/,
     ],
     ["a storage whose name differs from the path", "PUT", "/v1/storages/a", { name: "b" }, /type must be/],
+    // What a misconfigured node or a buggy client sends: refused at the edge, never registered.
+    [
+      "a node named like a path",
+      "POST",
+      "/v1/nodes",
+      { name: "../../etc", url: "http://x:1", version: "1" },
+      /name must be a DNS-1123 name/,
+    ],
+    [
+      "a node name of 5,000 characters",
+      "POST",
+      "/v1/nodes",
+      { name: "a".repeat(5000), url: "http://x:1", version: "1" },
+      /at most 253 characters/,
+    ],
+    [
+      "an upper-case node name",
+      "POST",
+      "/v1/nodes",
+      { name: "Worker-1", url: "http://x:1", version: "1" },
+      /DNS-1123/,
+    ],
+    [
+      "a heartbeat for a malformed node name",
+      "POST",
+      "/v1/nodes/..%2F..%2Fetc/heartbeat",
+      {},
+      /node name must be/,
+    ],
+    [
+      "a data source name holding %00",
+      "POST",
+      "/v1/data-sources/a%00b/load",
+      undefined,
+      /data source name must/,
+    ],
+    [
+      "a data source name with a dash",
+      "GET",
+      "/v1/data-sources/web-analytics/status",
+      undefined,
+      /data source name/,
+    ],
+    ["a storage name with a slash", "DELETE", "/v1/storages/a%2Fb", undefined, /storage name must/],
   ])("answers 400 BAD_REQUEST to %s", async (_case, method, path, body, message) => {
     const response = await signed(method, path, body);
     expect(response.status).toBe(400);
     const envelope = (await response.json()) as { error: { code: string; message: string } };
     expect(envelope.error.code).toBe("BAD_REQUEST");
     expect(envelope.error.message).toMatch(message);
+    expect(service.nodes().map((n) => n.name)).not.toContain("../../etc");
   });
 
   it("answers 404 NODE_NOT_REGISTERED to a heartbeat from an unknown node", async () => {

@@ -1,21 +1,22 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "@hugr/common";
 import {
+  BadRequest,
+  dataSourceDefinition,
+  dataSourceName,
+  heartbeatRequest,
   jsonError,
   managementPaths,
+  nodeName,
+  registerRequest,
+  storageName,
+  storageSpec,
   type ClusterOperationResult,
   type DataSourceDefinition,
   type StorageSpec,
 } from "@hugr/protocol";
 import type { ManagementMetrics } from "./metrics.js";
 import type { ClusterService } from "./service.js";
-import {
-  BadRequest,
-  dataSourceDefinition,
-  heartbeatRequest,
-  registerRequest,
-  storageSpec,
-} from "./validate.js";
 
 /**
  * The cluster operations that change what a managed cluster serves. In Kubernetes mode they become
@@ -147,46 +148,42 @@ function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
   const notRegistered = (c: Context<ApiEnv>): Response =>
     jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("node")}' is not registered`);
   const relative = (path: string): string => path.slice("/v1".length);
+  // The names in paths, checked by the contract before anything uses them (400 naming the rule).
+  const node = (c: Context<ApiEnv>): string => nodeName(c.req.param("node") ?? "", "the node name");
+  const ds = (c: Context<ApiEnv>): string => dataSourceName(c.req.param("ds") ?? "");
+  const storage = (c: Context<ApiEnv>): string => storageName(c.req.param("storage") ?? "");
 
   api.use("*", resolveCluster(options));
   api.post(relative(managementPaths.nodes), async (c) =>
     c.json(await service(c).register(registerRequest(await c.req.json()))),
   );
   api.post("/nodes/:node/heartbeat", async (c) => {
-    const answer = await service(c).heartbeat(c.req.param("node"), heartbeatRequest(await c.req.json()));
+    const answer = await service(c).heartbeat(node(c), heartbeatRequest(await c.req.json()));
     return answer ? c.json(answer) : notRegistered(c);
   });
   api.delete("/nodes/:node", async (c) =>
-    (await service(c).deregister(c.req.param("node"))) ? c.body(null, 204) : notRegistered(c),
+    (await service(c).deregister(node(c))) ? c.body(null, 204) : notRegistered(c),
   );
   api.get(relative(managementPaths.nodes), (c) => c.json({ nodes: service(c).nodes() }));
 
-  api.post("/data-sources/:ds/load", async (c) =>
-    c.json(await operations(c).loadDataSource(c.req.param("ds"))),
-  );
-  api.post("/data-sources/:ds/unload", async (c) =>
-    c.json(await operations(c).unloadDataSource(c.req.param("ds"))),
-  );
+  api.post("/data-sources/:ds/load", async (c) => c.json(await operations(c).loadDataSource(ds(c))));
+  api.post("/data-sources/:ds/unload", async (c) => c.json(await operations(c).unloadDataSource(ds(c))));
   api.put("/data-sources/:ds", async (c) => {
     const put = operations(c).putDataSource;
     if (!put) return unmanaged(c);
-    return c.json(await put(dataSourceDefinition(await c.req.json(), c.req.param("ds"))));
+    return c.json(await put(dataSourceDefinition(await c.req.json(), ds(c))));
   });
   api.delete("/data-sources/:ds", async (c) => {
     const remove = operations(c).deleteDataSource;
-    return remove ? c.json(await remove(c.req.param("ds"))) : unmanaged(c);
+    return remove ? c.json(await remove(ds(c))) : unmanaged(c);
   });
-  api.get("/data-sources/:ds/status", async (c) =>
-    c.json(await service(c).dataSourceStatus(c.req.param("ds"))),
-  );
+  api.get("/data-sources/:ds/status", async (c) => c.json(await service(c).dataSourceStatus(ds(c))));
 
   api.get(relative(managementPaths.storages), async (c) => c.json(await service(c).storages()));
   api.put("/storages/:storage", async (c) => {
-    const spec = storageSpec(await c.req.json(), c.req.param("storage"));
+    const spec = storageSpec(await c.req.json(), storage(c));
     return c.json(await operations(c).registerStorage(spec));
   });
-  api.delete("/storages/:storage", async (c) =>
-    c.json(await operations(c).unregisterStorage(c.req.param("storage"))),
-  );
+  api.delete("/storages/:storage", async (c) => c.json(await operations(c).unregisterStorage(storage(c))));
   return api;
 }

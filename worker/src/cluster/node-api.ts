@@ -1,11 +1,14 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import {
+  BadRequest,
+  dataSourceName,
   jsonError,
   nodePaths,
+  storageName,
+  storageSpec,
   verifySignature,
   type NodeDataSourceStatus,
   type NodeOperationResult,
-  type StorageSpec,
 } from "@hugr/protocol";
 import { DataSourceError, type DataSourceErrorCode } from "../data-sources/index.js";
 import type { Readiness } from "../http/index.js";
@@ -25,6 +28,13 @@ export interface NodeApiOptions extends ClusterTargets {
 export function createNodeApi(options: NodeApiOptions): Hono {
   const api = new Hono();
   api.use("/cluster/v1/*", verifySignature({ secret: options.secret }));
+  // Malformed input is the caller's mistake, said with the field: never a 500.
+  api.onError((error, c) => {
+    if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
+    if (error instanceof SyntaxError) return jsonError(c, 400, "BAD_REQUEST", "body is not valid JSON");
+    throw error;
+  });
+  const ds = (c: Context): string => dataSourceName(c.req.param("name") ?? "");
 
   api.get(nodePaths.health, (c) => {
     const phase = options.readiness.phase();
@@ -36,14 +46,14 @@ export function createNodeApi(options: NodeApiOptions): Hono {
     });
   });
   api.post("/cluster/v1/data-sources/:name/load", async (c) =>
-    c.json(await outcome(() => options.dataSources.load(c.req.param("name")))),
+    c.json(await outcome(() => options.dataSources.load(ds(c)))),
   );
   api.post("/cluster/v1/data-sources/:name/unload", async (c) =>
     // Idempotent: a source this node does not know (deleted, or never inserted) is not loaded here.
-    c.json(await outcome(() => options.dataSources.unload(c.req.param("name")), ["DATA_SOURCE_NOT_FOUND"])),
+    c.json(await outcome(() => options.dataSources.unload(ds(c)), ["DATA_SOURCE_NOT_FOUND"])),
   );
   api.get("/cluster/v1/data-sources/:name/status", async (c) => {
-    const name = c.req.param("name");
+    const name = ds(c);
     try {
       const status = await options.dataSources.status(name);
       const answer: NodeDataSourceStatus = { status, error: options.dataSources.lastError(name) };
@@ -55,15 +65,12 @@ export function createNodeApi(options: NodeApiOptions): Hono {
   });
   api.get(nodePaths.storages, (c) => c.json({ storages: options.storages.infos() }));
   api.put("/cluster/v1/storages/:name", async (c) => {
-    const spec = await c.req.json<StorageSpec>();
-    if (spec.name !== c.req.param("name"))
-      return jsonError(c, 400, "BAD_REQUEST", "storage name does not match the path");
-    options.storages.put(spec);
+    options.storages.put(storageSpec(await c.req.json(), storageName(c.req.param("name") ?? "")));
     return c.json(ok());
   });
   api.delete("/cluster/v1/storages/:name", (c) => {
     // Unregistering a storage this node does not have is a success: the operation is idempotent.
-    options.storages.remove(c.req.param("name"));
+    options.storages.remove(storageName(c.req.param("name") ?? ""));
     return c.json(ok());
   });
   return api;

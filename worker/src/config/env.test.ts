@@ -446,6 +446,12 @@ describe("parseWorkerConfig refusals", () => {
       "is required in cluster mode",
     ],
     [
+      "a CLUSTER_NODE_NAME the management node would refuse (not a pod name)",
+      { ...CLUSTER_ENV, CLUSTER_NODE_NAME: "MyLaptop" },
+      "CLUSTER_NODE_NAME",
+      "must be a DNS-1123 name",
+    ],
+    [
       "cluster mode without CLUSTER_NODE_URL",
       { ...CLUSTER_ENV, CLUSTER_NODE_URL: undefined },
       "CLUSTER_NODE_URL",

@@ -20,6 +20,7 @@ import {
   required,
   type Env,
 } from "@hugr/common";
+import { nodeName } from "@hugr/protocol";
 import type {
   CacheConfig,
   ClusterConfig,
@@ -154,8 +155,17 @@ function readCluster(env: Env): ClusterConfig | undefined {
   return {
     secret: required("CLUSTER_SECRET", readSecret(env, "CLUSTER_SECRET"), CLUSTER_MODE),
     managementUrl,
-    nodeName: required("CLUSTER_NODE_NAME", readString(env, "CLUSTER_NODE_NAME"), CLUSTER_MODE),
+    nodeName: readNodeName(required("CLUSTER_NODE_NAME", readString(env, "CLUSTER_NODE_NAME"), CLUSTER_MODE)),
     nodeUrl: required("CLUSTER_NODE_URL", readHttpUrl(env, "CLUSTER_NODE_URL"), CLUSTER_MODE),
     timeoutMs: readDuration(env, "CLUSTER_TIMEOUT", DEFAULT_CLUSTER_TIMEOUT, MAX_TIMER_MS),
   };
+}
+
+/** The management node refuses other names (the contract's rule): said at start, not at each retry. */
+function readNodeName(value: string): string {
+  try {
+    return nodeName(value, "the name");
+  } catch (error) {
+    throw new ConfigError("CLUSTER_NODE_NAME", (error as Error).message.replace(/^the name /u, ""), value);
+  }
 }

@@ -6,10 +6,47 @@ import type {
 } from "@hugr/protocol";
 
 /**
- * Checks of request bodies on the management API. Hand-written: three small shapes, and the
- * messages name the field a node got wrong.
+ * The contract's checks of every request, run once at the edge of both APIs (the management node's
+ * and each work node's), so nothing malformed reaches the registry or a node: bodies, and the names
+ * in paths. Hand-written: a few small shapes, and the messages name the field a caller got wrong.
  */
 export class BadRequest extends Error {}
+
+/** Kubernetes' rule for a pod name (DNS-1123 subdomain), which a work node's name follows. */
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/u;
+const NODE_NAME_MAX = 253;
+/** A data source name, as the core database accepts it. */
+const DATA_SOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/u;
+/** Storage names: printable, no path separators or control characters. */
+const STORAGE_NAME = /^[^\s/\\\p{Cc}]{1,253}$/u;
+
+/** A work node's name (CLUSTER_NODE_NAME, a path parameter): as Kubernetes names its pods. */
+export function nodeName(value: string, field = "name"): string {
+  if (value.length > NODE_NAME_MAX || !NODE_NAME.test(value)) {
+    throw new BadRequest(
+      `${field} must be a DNS-1123 name of at most ${NODE_NAME_MAX} characters (lower-case letters, digits, "-" and "."), as a pod's`,
+    );
+  }
+  return value;
+}
+
+/** A data source name in a path: letters, digits and "_", not starting with a digit. */
+export function dataSourceName(value: string): string {
+  if (value.length > NODE_NAME_MAX || !DATA_SOURCE_NAME.test(value)) {
+    throw new BadRequest(
+      "the data source name must start with a letter or _ and hold only letters, digits and _",
+    );
+  }
+  return value;
+}
+
+/** A storage name in a path or a body. */
+export function storageName(value: string, field = "the storage name"): string {
+  if (!STORAGE_NAME.test(value)) {
+    throw new BadRequest(`${field} must be 1 to 253 printable characters without spaces or slashes`);
+  }
+  return value;
+}
 
 type Json = Record<string, unknown>;
 
@@ -43,7 +80,7 @@ function httpUrl(body: Json, field: string): string {
 
 export function registerRequest(body: unknown): RegisterNodeRequest {
   const json = object(body);
-  return { name: text(json, "name"), url: httpUrl(json, "url"), version: text(json, "version") };
+  return { name: nodeName(text(json, "name")), url: httpUrl(json, "url"), version: text(json, "version") };
 }
 
 export function heartbeatRequest(body: unknown): HeartbeatRequest {
@@ -73,6 +110,7 @@ export function storageSpec(body: unknown, name: string): StorageSpec {
     kmsKeyId: text(json, "kmsKeyId", { allowEmpty: true }),
     accountId: text(json, "accountId", { allowEmpty: true }),
   };
+  storageName(spec.name, "name");
   if (spec.name !== name) throw new BadRequest(`name '${spec.name}' does not match the path's '${name}'`);
   if (spec.urlStyle !== "path" && spec.urlStyle !== "vhost")
     throw new BadRequest(`urlStyle must be "path" or "vhost"`);
