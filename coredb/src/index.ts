@@ -30,5 +30,5 @@ export type {
   CatalogSourceInput,
   DataSourcePatch,
 } from "./data-sources.js";
-export { withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
+export { announceCoreChange, withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
 export type { CachedCoreDb, ReadCacheOptions, ReadThrough } from "./read-cache.js";

@@ -3,6 +3,17 @@ import type { CoreDb, CoreDbLogger, SqlExecutor } from "./types.js";
 /** Channel on which every write through a node announces that core tables changed. */
 export const CORE_CHANGED_CHANNEL = "hugr_core_changed";
 
+/**
+ * Tells every node listening on `db` that core tables changed, so each drops its cached reads: at
+ * once, or, run in a transaction (`through`), when it commits. For writers that change the core
+ * database without a node's read cache (the operator's reconciles). A DuckDB file has one writer,
+ * this process, so there is no other node to tell.
+ */
+export async function announceCoreChange(db: CoreDb, through: SqlExecutor = db): Promise<void> {
+  if (db.kind === "duckdb") return;
+  await through.query("SELECT pg_notify($1, '')", [CORE_CHANGED_CHANNEL]);
+}
+
 /** A reader that may answer from a short-lived cache. */
 export interface ReadThrough {
   /** Like `query`, but a recent identical read may be answered from memory. Reads only. */
@@ -51,9 +62,8 @@ export function withReadCache(db: CoreDb, options: ReadCacheOptions): CachedCore
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const result = await db.transaction(async (tx) => {
         const value = await fn(tx);
-        // Delivered to every listening node when (and only if) the transaction commits. A DuckDB
-        // file has one writer, this process, so there is no other node to tell.
-        if (db.kind !== "duckdb") await tx.query("SELECT pg_notify($1, '')", [CORE_CHANGED_CHANNEL]);
+        // Delivered to every listening node when (and only if) the transaction commits.
+        await announceCoreChange(db, tx);
         return value;
       });
       invalidate();

@@ -1,7 +1,7 @@
 import type { Logger } from "@hugr/common";
 import {
   CoreDbError,
-  CORE_CHANGED_CHANNEL,
+  announceCoreChange,
   deleteDataSources,
   getDataSource,
   putDataSource,
@@ -71,7 +71,7 @@ export function createDataSourceReconciler(
       }
       if (!coordination.db.readOnly) {
         await deleteDataSources(coordination.db, [name]);
-        await announceChange(coordination.db);
+        await announceCoreChange(coordination.db);
       }
     }
     await setFinalizer(clients.objects, HUGR_DATA_SOURCE_RESOURCE, source, false);
@@ -165,13 +165,9 @@ async function writeRow(db: CoreDb, input: DataSourceInput): Promise<boolean> {
   const current = await getDataSource(db, input.name);
   if (current && sameRow(current, input)) return false;
   await putDataSource(db, input);
-  await announceChange(db);
+  // Every worker drops its cached core reads now, as after a worker's own write.
+  await announceCoreChange(db);
   return true;
-}
-
-/** Tells every worker to drop its cached data source listing now (as a worker's own write does). */
-async function announceChange(db: CoreDb): Promise<void> {
-  if (db.kind === "postgres") await db.query("SELECT pg_notify($1, '')", [CORE_CHANGED_CHANNEL]);
 }
 
 function sameRow(current: DataSource, input: DataSourceInput): boolean {
