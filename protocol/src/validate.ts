@@ -1,9 +1,4 @@
-import type {
-  DataSourceDefinition,
-  HeartbeatRequest,
-  RegisterNodeRequest,
-  StorageSpec,
-} from "@hugr/protocol";
+import type { DataSourceDefinition, HeartbeatRequest, RegisterNodeRequest, StorageSpec } from "./contract.js";
 
 /**
  * The contract's checks of every request, run once at the edge of both APIs (the management node's
@@ -14,7 +9,8 @@ export class BadRequest extends Error {}
 
 /** Kubernetes' rule for a pod name (DNS-1123 subdomain), which a work node's name follows. */
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/u;
-const NODE_NAME_MAX = 253;
+/** The longest name of any kind: a DNS-1123 subdomain's limit. */
+const NAME_MAX = 253;
 /** A data source name, as the core database accepts it. */
 const DATA_SOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/u;
 /** Storage names: printable, no path separators or control characters. */
@@ -22,9 +18,9 @@ const STORAGE_NAME = /^[^\s/\\\p{Cc}]{1,253}$/u;
 
 /** A work node's name (CLUSTER_NODE_NAME, a path parameter): as Kubernetes names its pods. */
 export function nodeName(value: string, field = "name"): string {
-  if (value.length > NODE_NAME_MAX || !NODE_NAME.test(value)) {
+  if (value.length > NAME_MAX || !NODE_NAME.test(value)) {
     throw new BadRequest(
-      `${field} must be a DNS-1123 name of at most ${NODE_NAME_MAX} characters (lower-case letters, digits, "-" and "."), as a pod's`,
+      `${field} must be a DNS-1123 name of at most ${NAME_MAX} characters (lower-case letters, digits, "-" and "."), as a pod's`,
     );
   }
   return value;
@@ -32,7 +28,7 @@ export function nodeName(value: string, field = "name"): string {
 
 /** A data source name in a path: letters, digits and "_", not starting with a digit. */
 export function dataSourceName(value: string): string {
-  if (value.length > NODE_NAME_MAX || !DATA_SOURCE_NAME.test(value)) {
+  if (value.length > NAME_MAX || !DATA_SOURCE_NAME.test(value)) {
     throw new BadRequest(
       "the data source name must start with a letter or _ and hold only letters, digits and _",
     );
