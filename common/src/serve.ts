@@ -1,5 +1,9 @@
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { serve } from "@hono/node-server";
+
+/** How long answers say "Connection: close" before idle connections are closed. */
+const CONNECTION_CLOSE_GRACE_MS = 1000;
 
 /** A bound HTTP server with a draining close. */
 export interface Listening {
@@ -9,8 +13,9 @@ export interface Listening {
   /** host:port as bound. */
   address: string;
   /**
-   * Stops accepting connections and waits for in-flight requests; after `drainTimeoutMs` the
-   * remaining connections are cut (and `onTimeout` says so).
+   * Drains: for a short while every answer carries `Connection: close`, then the server stops
+   * accepting connections and waits for in-flight requests; after `drainTimeoutMs` the remaining
+   * connections are cut (and `onTimeout` says so).
    */
   close(drainTimeoutMs: number, onTimeout?: () => void): Promise<void>;
 }
@@ -21,6 +26,11 @@ export async function listen(
   bind: { host: string; port: number },
 ): Promise<Listening> {
   const server = serve({ fetch, port: bind.port, hostname: bind.host || undefined });
+  let draining = false;
+  // Runs before the handler answers, which merges its own headers with this one.
+  server.on("request", (_request, response: { setHeader(name: string, value: string): void }) => {
+    if (draining) response.setHeader("connection", "close");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -33,6 +43,11 @@ export async function listen(
     url: `http://${local}:${bound.port}`,
     address: `${host}:${bound.port}`,
     async close(drainTimeoutMs, onTimeout) {
+      // Closing an idle kept-alive connection races a request a client sends on it at that moment
+      // (the client reads ECONNRESET). So first every answer says "Connection: close": a client
+      // that keeps sending closes its connection itself after the answer, and reconnects elsewhere.
+      draining = true;
+      await sleep(Math.min(CONNECTION_CLOSE_GRACE_MS, drainTimeoutMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const timer = setTimeout(() => {
         onTimeout?.();
