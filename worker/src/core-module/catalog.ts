@@ -7,7 +7,7 @@ import { indexCatalog, type Catalog } from "../engine/sql/catalog.js";
  * relations and `_by_pk` queries. Table and column names are hugr's (coredb/src/migrations.ts);
  * GraphQL names are hugr's too (`role_permissions` reads the table `permissions`).
  */
-export const CORE_CATALOG_SDL = /* GraphQL */ `
+const CORE_CATALOG_SDL = /* GraphQL */ `
   """
   A data source registered in the core database
   """

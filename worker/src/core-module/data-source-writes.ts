@@ -1,5 +1,5 @@
 import { CoreDbError, type CatalogSourceInput, type DataSourceInput } from "@hugr/coredb";
-import type { DelegatedWrites } from "../engine/graphql/build.js";
+import type { DelegatedWrites } from "../engine/graphql/input.js";
 import type { GraphQLContext } from "../graphql/context.js";
 
 /**

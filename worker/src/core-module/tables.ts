@@ -20,7 +20,8 @@ import { dataSourceWrites } from "./data-source-writes.js";
 const hidden = (): string => "***";
 /**
  * Masks a DSN, remembering the answer: the listing is read on every request and its paths are few,
- * while parsing a URL per path per request cost a fifth of the core query's throughput.
+ * and masking each path again on every request cost much of the core listing's throughput under
+ * load (docs/benchmarks.md, the engine's first version, when masking parsed each path as a URL).
  */
 const dsn = (value: unknown): unknown => {
   if (typeof value !== "string") return value;

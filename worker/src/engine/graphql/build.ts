@@ -22,8 +22,6 @@ import { byResponseKey, meta, type SharedTypes } from "./shared.js";
 import { createReadRunner, keyOrder, type Compile } from "./statement.js";
 import { writesOf } from "./writes.js";
 
-export type { DelegatedWrites, SourceSchemaInput } from "./input.js";
-
 /** What a data source adds to the node's root types: fields of Query and of Mutation. */
 export interface SourceSchema {
   query: GraphQLFieldConfigMap<unknown, unknown>;
