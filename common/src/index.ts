@@ -1,4 +1,8 @@
-/** What hugr's work nodes and management node share: environment-variable parsing and the logger. */
+/**
+ * What hugr's work nodes and management node share: environment-variable parsing, the
+ * authentication policy and the logger.
+ */
+export * from "./auth/policy.js";
 export { ConfigError } from "./env/errors.js";
 export { carriesSecret, maskDsn, redactSecrets } from "./secrets/dsn.js";
 export { checkDuration, parseDuration, type DurationCheck } from "./env/duration.js";
@@ -27,6 +31,26 @@ export {
   type AuthConfig,
   type LogLevel,
 } from "./env/sections.js";
+export {
+  API_KEY_HEADER,
+  authConfigFormat,
+  buildAuthPolicy,
+  DEFAULT_CLAIMS,
+  DEFAULT_IDENTITY_HEADERS,
+  DEFAULT_OIDC_TIMEOUT_MS,
+  DEFAULT_SCOPE_ROLE_PREFIX,
+  IMPERSONATION_HEADERS,
+  readAuthConfigFile,
+  readAuthSettings,
+  SECRET_KEY_HEADER,
+  type AuthPolicy,
+  type ClaimNames,
+  type IdentityHeaders,
+  type JwtKeySource,
+  type JwtPolicy,
+  type OidcPolicy,
+  type StaticApiKeyPolicy,
+} from "./auth/index.js";
 export { createLogger, type Logger } from "./logger.js";
 export { listen, type Listening } from "./serve.js";
 export { configureOrExit, exitOnSignals } from "./process.js";

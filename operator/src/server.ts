@@ -1,4 +1,4 @@
-import { listen, type Logger } from "@hugr/common";
+import { buildAuthPolicy, listen, type Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import { verifySignature } from "@hugr/protocol";
 import type { ManagementConfig } from "./config/index.js";
@@ -7,6 +7,8 @@ import {
   createClusterService,
   createManagementApp,
   createManagementMetrics,
+  watchAuthFile,
+  type AuthFileWatch,
   type ClusterService,
 } from "./management/index.js";
 
@@ -25,11 +27,21 @@ const CLOSE_TIMEOUT_MS = 10_000;
 /** Standalone cluster id: one cluster per management node. */
 const STANDALONE_CLUSTER = "";
 
+export interface StartManagementOptions {
+  /** How often AUTH_CONFIG_FILE is polled for changes, default 2 s (tests poll faster). */
+  authFilePollMs?: number;
+}
+
 /**
  * Starts a standalone management node: opens its core database (shared PostgreSQL or the embedded
  * one), loads the persisted registry and desired state, starts health checks and serves the API.
+ * With AUTH_CONFIG_FILE set, an edit of the file reaches every node with its next heartbeat.
  */
-export async function startManagement(config: ManagementConfig, logger: Logger): Promise<RunningManagement> {
+export async function startManagement(
+  config: ManagementConfig,
+  logger: Logger,
+  options: StartManagementOptions = {},
+): Promise<RunningManagement> {
   if (config.coreDb.kind === "pglite" && !config.coreDb.dir.startsWith("memory://")) {
     logger.warn(
       { folder: config.coreDb.dir },
@@ -59,6 +71,16 @@ export async function startManagement(config: ManagementConfig, logger: Logger):
     metrics,
   });
   await service.start();
+  for (const warning of buildAuthPolicy(config.auth).warnings ?? []) logger.warn(warning);
+  const { authConfig } = config.auth;
+  const authWatch: AuthFileWatch | undefined = authConfig
+    ? watchAuthFile({
+        settings: { ...config.auth, authConfig },
+        apply: (auth) => service.setAuth(auth),
+        logger,
+        ...(options.authFilePollMs === undefined ? {} : { intervalMs: options.authFilePollMs }),
+      })
+    : undefined;
   const endpoint = { service, verify: verifySignature({ secret: config.secret }) };
   const app = createManagementApp({
     clusters: { get: (id) => (id === STANDALONE_CLUSTER ? endpoint : undefined) },
@@ -82,6 +104,7 @@ export async function startManagement(config: ManagementConfig, logger: Logger):
     db,
     service,
     async close() {
+      authWatch?.stop();
       service.stop();
       await server.close(CLOSE_TIMEOUT_MS);
       await db.close();

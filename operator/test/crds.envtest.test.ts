@@ -129,8 +129,15 @@ describe("valid specs", () => {
       ...defaulted.HugrCluster,
       auth: {
         allowedAnonymous: true,
-        anonymousRole: "anonymous",
-        oidc: { roleClaim: "x-hugr-role", userIdClaim: "sub", usernameClaim: "name" },
+        managedApiKeys: false,
+        oidc: {
+          roleClaim: "x-hugr-role",
+          userIdClaim: "sub",
+          usernameClaim: "name",
+          scopeRolePrefix: "hugr:",
+          timeout: "10s",
+          tlsInsecure: false,
+        },
       },
       autoscaling: { enabled: false },
       cache: { l1: { enabled: false, maxSizeMB: 512 }, l2: { enabled: false } },

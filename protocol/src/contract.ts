@@ -147,22 +147,49 @@ export interface DataSourceDefinition {
   catalogs: { name: string; type: string; description: string; path: string }[];
 }
 
-/** Authentication settings configured on the management node and applied by every node. */
+/**
+ * Authentication settings configured on the management node and applied by every node: hugr's
+ * environment variables (ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, ALLOW_MANAGED_API_KEYS,
+ * OIDC_*) and the contents of its auth file. Work nodes turn them into the policy they enforce with
+ * `buildAuthPolicy` (@hugr/common), which applies the defaults and hugr's merge rules.
+ */
 export interface AuthSettings {
+  /** ALLOWED_ANONYMOUS, default true. */
   allowedAnonymous: boolean;
-  anonymousRole: string;
+  /**
+   * ANONYMOUS_ROLE; absent: not set, and the policy's default applies (admin when nothing at all is
+   * configured, as in hugr; otherwise public).
+   */
+  anonymousRole?: string;
   /** SECRET_KEY: full admin access with the x-hugr-secret-key header. */
   secretKey?: string;
-  /** Contents of AUTH_CONFIG_FILE, if one is configured. */
-  authConfig?: string;
+  /** ALLOW_MANAGED_API_KEYS: keys stored in core.api_keys, sent in x-hugr-api-key. Absent: false. */
+  managedApiKeys?: boolean;
+  /** AUTH_CONFIG_FILE, read by the management node, if one is configured. */
+  authConfig?: AuthConfigFile;
   oidc?: {
     issuer: string;
     clientId: string;
     cookieName?: string;
+    /** OIDC_SCOPE_ROLE_PREFIX; absent: hugr's "hugr:". */
+    scopeRolePrefix?: string;
     usernameClaim?: string;
     userIdClaim?: string;
     roleClaim?: string;
+    /** OIDC_TIMEOUT in milliseconds: discovery and key fetches; absent: 10 s. */
+    timeoutMs?: number;
+    /** OIDC_TLS_INSECURE: skip TLS verification of the issuer; absent: false. */
+    tlsInsecure?: boolean;
   };
+}
+
+/** hugr's auth file as read: its contents and how to parse them (hugr decides by the extension). */
+export interface AuthConfigFile {
+  /** Where it was read from, for messages: AUTH_CONFIG_FILE's path, or a Secret and its key. */
+  name: string;
+  /** ".yaml"/".yml": YAML with hugr's kebab-case keys; ".json": JSON with snake_case keys. */
+  format: "yaml" | "json";
+  contents: string;
 }
 
 /** An object storage (hugr's register_object_storage arguments). `key` and `secret` are credentials. */

@@ -1,6 +1,7 @@
 /** The public surface of @hugr/protocol: the wire contract, request signing, errors, middleware, clients. */
 export { API_VERSION, managementPaths, nodePaths } from "./contract.js";
 export type {
+  AuthConfigFile,
   AuthSettings,
   ClusterOperationResult,
   DataSourceDefinition,

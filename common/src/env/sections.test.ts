@@ -284,16 +284,20 @@ describe("readAuth", () => {
   it("gives every variable its default in an empty environment", () => {
     const expected: AuthConfig = {
       allowedAnonymous: true,
-      anonymousRole: "anonymous",
+      anonymousRole: undefined,
       secretKey: undefined,
+      managedApiKeys: false,
       configFile: undefined,
       oidc: {
         issuer: undefined,
         clientId: undefined,
         cookieName: "",
+        scopeRolePrefix: "hugr:",
         usernameClaim: "name",
         userIdClaim: "sub",
         roleClaim: "x-hugr-role",
+        timeoutMs: 10_000,
+        tlsInsecure: false,
       },
     };
     expect(readAuth({})).toEqual(expected);
@@ -315,12 +319,14 @@ describe("readAuth", () => {
       ALLOWED_ANONYMOUS: "false",
       ANONYMOUS_ROLE: "viewer",
       SECRET_KEY: "s3cr3t",
+      ALLOW_MANAGED_API_KEYS: "true",
       AUTH_CONFIG_FILE: "/config/auth.yaml",
     });
     expect(auth).toMatchObject({
       allowedAnonymous: false,
       anonymousRole: "viewer",
       secretKey: "s3cr3t",
+      managedApiKeys: true,
       configFile: "/config/auth.yaml",
     });
   });
@@ -333,14 +339,20 @@ describe("readAuth", () => {
       OIDC_USERNAME_CLAIM: "preferred_username",
       OIDC_USERID_CLAIM: "uid",
       OIDC_ROLE_CLAIM: "roles",
+      OIDC_SCOPE_ROLE_PREFIX: "app:",
+      OIDC_TIMEOUT: "2.5s",
+      OIDC_TLS_INSECURE: "true",
     });
     expect(auth.oidc).toEqual({
       issuer: "https://accounts.example.com/realms/hugr/",
       clientId: "hugr",
       cookieName: "hugr_session",
+      scopeRolePrefix: "app:",
       usernameClaim: "preferred_username",
       userIdClaim: "uid",
       roleClaim: "roles",
+      timeoutMs: 2_500,
+      tlsInsecure: true,
     });
   });
 
@@ -370,6 +382,15 @@ describe("readAuth", () => {
       { OIDC_ISSUER: "https://accounts.google.com" },
       "OIDC_CLIENT_ID",
       "is required when OIDC_ISSUER is set",
+    ],
+    ["OIDC_TIMEOUT not a duration", { OIDC_TIMEOUT: "10" }, "OIDC_TIMEOUT", "is not a valid duration"],
+    ["OIDC_TIMEOUT zero", { OIDC_TIMEOUT: "0s" }, "OIDC_TIMEOUT", "must be greater than zero"],
+    ["OIDC_TLS_INSECURE as maybe", { OIDC_TLS_INSECURE: "maybe" }, "OIDC_TLS_INSECURE", "must be true/false"],
+    [
+      "ALLOW_MANAGED_API_KEYS as on",
+      { ALLOW_MANAGED_API_KEYS: "on" },
+      "ALLOW_MANAGED_API_KEYS",
+      "must be true/false",
     ],
     [
       "SECRET_KEY with a leading space",

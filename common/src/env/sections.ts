@@ -1,10 +1,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { CoreDbConfig } from "@hugr/coredb";
+import { DEFAULT_SCOPE_ROLE_PREFIX } from "../auth/policy.js";
 import { ConfigError } from "./errors.js";
 import {
+  MAX_TIMER_MS,
   readBool,
   readChoice,
+  readDuration,
   readHttpUrl,
   readSecret,
   readString,
@@ -20,19 +23,32 @@ import {
 /** LOG_LEVEL: a pino level. */
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
-/** ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, AUTH_CONFIG_FILE and OIDC_*. */
+/**
+ * ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, ALLOW_MANAGED_API_KEYS, AUTH_CONFIG_FILE and OIDC_*,
+ * as the environment gives them. The defaults that depend on the whole configuration (the anonymous
+ * role) and the auth file's contents are applied by `buildAuthPolicy` (common/src/auth).
+ */
 export interface AuthConfig {
   allowedAnonymous: boolean;
-  anonymousRole: string;
+  /** ANONYMOUS_ROLE; undefined: not set (admin when nothing else is configured, else public). */
+  anonymousRole: string | undefined;
   secretKey: string | undefined;
+  /** ALLOW_MANAGED_API_KEYS (hugr's name; its docs spell it ALLOWED_MANAGED_API_KEYS), default false. */
+  managedApiKeys: boolean;
   configFile: string | undefined;
   oidc: {
     issuer: string | undefined;
     clientId: string | undefined;
     cookieName: string;
+    /** OIDC_SCOPE_ROLE_PREFIX, default hugr's "hugr:". */
+    scopeRolePrefix: string;
     usernameClaim: string;
     userIdClaim: string;
     roleClaim: string;
+    /** OIDC_TIMEOUT, default 10s. */
+    timeoutMs: number;
+    /** OIDC_TLS_INSECURE, default false. */
+    tlsInsecure: boolean;
   };
 }
 
@@ -135,16 +151,20 @@ function refuseWritableDuckDb(path: string, node: string): never {
   );
 }
 
-/** ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, AUTH_CONFIG_FILE and OIDC_*. */
+/** ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, ALLOW_MANAGED_API_KEYS, AUTH_CONFIG_FILE and OIDC_*. */
 export function readAuth(env: Env): AuthConfig {
   return {
     allowedAnonymous: readBool(env, "ALLOWED_ANONYMOUS", true),
-    anonymousRole: readString(env, "ANONYMOUS_ROLE") ?? "anonymous",
+    anonymousRole: readString(env, "ANONYMOUS_ROLE"),
     secretKey: readSecret(env, "SECRET_KEY"),
+    managedApiKeys: readBool(env, "ALLOW_MANAGED_API_KEYS", false),
     configFile: readString(env, "AUTH_CONFIG_FILE"),
     oidc: readOidc(env),
   };
 }
+
+/** OIDC_TIMEOUT's default: DEFAULT_OIDC_TIMEOUT_MS. */
+const DEFAULT_OIDC_TIMEOUT = "10s";
 
 /**
  * OIDC_*: the issuer is kept verbatim (it must equal the tokens' "iss" claim, trailing slash
@@ -161,8 +181,11 @@ function readOidc(env: Env): AuthConfig["oidc"] {
     issuer,
     clientId,
     cookieName: readString(env, "OIDC_COOKIE_NAME") ?? "",
+    scopeRolePrefix: readString(env, "OIDC_SCOPE_ROLE_PREFIX") ?? DEFAULT_SCOPE_ROLE_PREFIX,
     usernameClaim: readString(env, "OIDC_USERNAME_CLAIM") ?? "name",
     userIdClaim: readString(env, "OIDC_USERID_CLAIM") ?? "sub",
     roleClaim: readString(env, "OIDC_ROLE_CLAIM") ?? "x-hugr-role",
+    timeoutMs: readDuration(env, "OIDC_TIMEOUT", DEFAULT_OIDC_TIMEOUT, MAX_TIMER_MS),
+    tlsInsecure: readBool(env, "OIDC_TLS_INSECURE", false),
   };
 }

@@ -18,14 +18,14 @@ describe("parseManagementConfig", () => {
       timeoutMs: 30_000,
       checkIntervalMs: 60_000,
       removeAfterMs: 300_000,
-      auth: { allowedAnonymous: true, anonymousRole: "anonymous" },
+      auth: { allowedAnonymous: true },
     });
   });
 
   it("reads the reference's management variables", async () => {
     const dir = await mkdtemp(join(tmpdir(), "hugr-auth-"));
     const authFile = join(dir, "auth.yaml");
-    await writeFile(authFile, "authentication:\n  allowed_anonymous: false\n");
+    await writeFile(authFile, "api-keys:\n  reporting:\n    key: k-123\n    header: x-reporting-key\n");
     const config = parseManagementConfig({
       ...base,
       BIND: ":14001",
@@ -36,6 +36,7 @@ describe("parseManagementConfig", () => {
       ALLOWED_ANONYMOUS: "false",
       ANONYMOUS_ROLE: "guest",
       SECRET_KEY: "your-secret-key",
+      ALLOW_MANAGED_API_KEYS: "true",
       AUTH_CONFIG_FILE: authFile,
       OIDC_ISSUER: "https://accounts.google.com",
       OIDC_CLIENT_ID: "your-client-id",
@@ -43,6 +44,9 @@ describe("parseManagementConfig", () => {
       OIDC_USERNAME_CLAIM: "preferred_username",
       OIDC_USERID_CLAIM: "sub",
       OIDC_ROLE_CLAIM: "roles",
+      OIDC_SCOPE_ROLE_PREFIX: "app:",
+      OIDC_TIMEOUT: "5s",
+      OIDC_TLS_INSECURE: "true",
     });
     expect(config.bind.port).toBe(14001);
     expect([config.timeoutMs, config.checkIntervalMs, config.removeAfterMs]).toEqual([
@@ -57,14 +61,22 @@ describe("parseManagementConfig", () => {
       allowedAnonymous: false,
       anonymousRole: "guest",
       secretKey: "your-secret-key",
-      authConfig: "authentication:\n  allowed_anonymous: false\n",
+      managedApiKeys: true,
+      authConfig: {
+        name: authFile,
+        format: "yaml",
+        contents: "api-keys:\n  reporting:\n    key: k-123\n    header: x-reporting-key\n",
+      },
       oidc: {
         issuer: "https://accounts.google.com",
         clientId: "your-client-id",
         cookieName: "hugr_session",
+        scopeRolePrefix: "app:",
         usernameClaim: "preferred_username",
         userIdClaim: "sub",
         roleClaim: "roles",
+        timeoutMs: 5_000,
+        tlsInsecure: true,
       },
     });
   });
@@ -83,6 +95,19 @@ describe("parseManagementConfig", () => {
     } catch (error) {
       expect((error as { variable: string }).variable).toBe(variable);
     }
+  });
+
+  it("checks the auth file at start, naming the key, and never shows a secret", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hugr-auth-"));
+    const authFile = join(dir, "auth.yaml");
+    await writeFile(authFile, "api-keys:\n  a:\n    key: key-a-S3cret\n  b:\n    key: key-b-S3cret\n");
+    const env = { ...base, AUTH_CONFIG_FILE: authFile };
+    expect(() => parseManagementConfig(env)).toThrow(
+      /^AUTH_CONFIG_FILE: api-keys\.b: header x-hugr-api-key is also read by api-keys\.a/,
+    );
+    expect(() => parseManagementConfig(env)).not.toThrow(/S3cret/);
+    await writeFile(authFile, "authentication:\n  allowed_anonymous: false\n");
+    expect(() => parseManagementConfig(env)).toThrow(/^AUTH_CONFIG_FILE: authentication: unknown key/);
   });
 
   it("opens a DuckDB core database read-only, and refuses it writable, naming CORE_DB_READONLY", () => {

@@ -6,6 +6,8 @@ export type {
   ManagementAppOptions,
   ProbeResult,
 } from "./app.js";
+export { watchAuthFile } from "./auth-file.js";
+export type { AuthFileWatch, AuthFileWatchOptions } from "./auth-file.js";
 export { createClusterService } from "./service.js";
 export type { ClusterService, ClusterServiceOptions } from "./service.js";
 export { clusterStateDatabase, createClusterRuntimes } from "./clusters.js";

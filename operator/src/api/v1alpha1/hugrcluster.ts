@@ -207,6 +207,31 @@ const OIDCSchema = Type.Object(
         default: "x-hugr-role",
       }),
     ),
+    scopeRolePrefix: Type.Optional(
+      Type.String({
+        description:
+          "Without a role claim, the first entry of the token's scopes with this prefix names the role (OIDC_SCOPE_ROLE_PREFIX).",
+        maxLength: 256,
+        default: "hugr:",
+      }),
+    ),
+    timeout: Type.Optional(
+      Type.String({
+        description:
+          "Timeout of discovery and key fetches from the issuer, a duration such as 10s (OIDC_TIMEOUT).",
+        maxLength: 64,
+        pattern: "^([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+$",
+        default: "10s",
+      }),
+    ),
+    tlsInsecure: Type.Optional(
+      Type.Boolean({
+        description:
+          "hugr's OIDC_TLS_INSECURE, accepted and not supported: workers verify the issuer's certificate and " +
+          "log a warning; trust a private CA with NODE_EXTRA_CA_CERTS instead.",
+        default: false,
+      }),
+    ),
   },
   {
     description: "OpenID Connect sign-in.",
@@ -227,18 +252,27 @@ const AuthSchema = Type.Object(
     ),
     anonymousRole: Type.Optional(
       Type.String({
-        description: "Role of anonymous requests (ANONYMOUS_ROLE).",
+        description:
+          "Role of anonymous requests (ANONYMOUS_ROLE). Unset: admin when no authentication is configured at all (no secret key, auth file, OIDC or managed API keys), as in hugr; public otherwise.",
         minLength: 1,
         maxLength: 256,
-        default: "anonymous",
       }),
     ),
     secretKeySecretRef: Type.Optional(
       secretKeyRef("Secret key holding the admin key, hugr's x-hugr-secret-key header (SECRET_KEY)."),
     ),
+    managedApiKeys: Type.Optional(
+      Type.Boolean({
+        description:
+          "Accept the API keys stored in the core database (core.api_keys) in the x-hugr-api-key header (ALLOW_MANAGED_API_KEYS).",
+        default: false,
+      }),
+    ),
     oidc: Type.Optional(OIDCSchema),
     configSecretRef: Type.Optional(
-      secretKeyRef("Secret key holding hugr's auth configuration file (AUTH_CONFIG_FILE), e.g. auth.yaml."),
+      secretKeyRef(
+        "Secret key holding hugr's auth configuration file (AUTH_CONFIG_FILE). The key's extension says how it is read: auth.yaml or auth.yml (YAML), auth.json (JSON). It is checked at every reconcile; a bad file is reported as InvalidAuthConfig and the workers keep the settings they had.",
+      ),
     ),
   },
   { description: "Authentication settings the operator distributes to every worker." },

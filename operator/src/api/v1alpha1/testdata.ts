@@ -38,8 +38,16 @@ export const validSpecs = {
     auth: {
       allowedAnonymous: true,
       anonymousRole: "anonymous",
+      managedApiKeys: true,
       secretKeySecretRef: { name: "hugr-auth", key: "secret-key" },
-      oidc: { issuer: "", clientId: "", cookieName: "hugr_session" },
+      oidc: {
+        issuer: "",
+        clientId: "",
+        cookieName: "hugr_session",
+        scopeRolePrefix: "app:",
+        timeout: "1m30s",
+        tlsInsecure: false,
+      },
       configSecretRef: { name: "hugr-auth", key: "auth.yaml" },
     },
     adminUI: true,
@@ -179,6 +187,13 @@ export const invalidCases: readonly InvalidCase[] = [
     spec: { ...cluster, auth: { oidc: { issuer: "ftp://idp", clientId: "hugr" } } },
     by: "schema",
     field: "spec.auth.oidc.issuer",
+  },
+  {
+    title: "OIDC timeout that is no duration",
+    kind: "HugrCluster",
+    spec: { ...cluster, auth: { oidc: { issuer: "https://idp", clientId: "hugr", timeout: "10" } } },
+    by: "schema",
+    field: "spec.auth.oidc.timeout",
   },
   {
     title: "PDB percentage without %",

@@ -14,6 +14,7 @@ export type ClusterReason =
   | "AsExpected"
   | "SecretNotFound"
   | "SecretKeyNotFound"
+  | "InvalidAuthConfig"
   | "CoreDatabaseUnreachable"
   | "ClusterSecretGenerated"
   | "ConfigurationChanged";

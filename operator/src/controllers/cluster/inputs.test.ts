@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { clusterManagementUrl, referencedSecretNames, resolveCluster, type SecretData } from "./inputs.js";
+import {
+  clusterManagementUrl,
+  referencedSecretNames,
+  resolveCluster,
+  type Resolution,
+  type SecretData,
+} from "./inputs.js";
 import { demoCluster } from "./specs/testdata.js";
 
 const OPERATOR = "http://hugr-operator.hugr-system.svc:14000/";
@@ -7,6 +13,8 @@ const OPERATOR = "http://hugr-operator.hugr-system.svc:14000/";
 function secrets(entries: Record<string, Record<string, string> | undefined>): SecretData {
   return new Map(Object.entries(entries));
 }
+
+const AUTH_FILE = "api-keys:\n  reporting:\n    key: k-123\n    header: x-reporting-key\n";
 
 const base = {
   "demo-cluster-secret": { "cluster-secret": "generated" },
@@ -26,7 +34,7 @@ describe("resolveCluster", () => {
         coreDbUrl: "postgres://hugr:pw@db:5432/hugr",
         coreDbReadOnly: false,
         secret: "generated",
-        auth: { allowedAnonymous: true, anonymousRole: "anonymous" },
+        auth: { allowedAnonymous: true },
       },
     });
   });
@@ -45,9 +53,11 @@ describe("resolveCluster", () => {
       },
       auth: {
         allowedAnonymous: false,
+        anonymousRole: "guest",
+        managedApiKeys: true,
         secretKeySecretRef: { name: "auth", key: "key" },
         configSecretRef: { name: "auth", key: "auth.yaml" },
-        oidc: { issuer: "https://id.example.com", clientId: "hugr" },
+        oidc: { issuer: "https://id.example.com", clientId: "hugr", timeout: "1m30s", tlsInsecure: true },
       },
     });
     expect(referencedSecretNames(cluster)).toEqual(["auth", "hugr-db", "mine", "redis"]);
@@ -57,7 +67,7 @@ describe("resolveCluster", () => {
         ...base,
         mine: { s: "user-secret" },
         redis: { password: "redis-pw" },
-        auth: { key: "admin-key", "auth.yaml": "roles: []\n" },
+        auth: { key: "admin-key", "auth.yaml": AUTH_FILE },
       }),
       OPERATOR,
     );
@@ -70,15 +80,19 @@ describe("resolveCluster", () => {
     expect(result.settings.coreDbReadOnly).toBe(true);
     expect(result.settings.auth).toEqual({
       allowedAnonymous: false,
-      anonymousRole: "anonymous",
+      anonymousRole: "guest",
       secretKey: "admin-key",
-      authConfig: "roles: []\n",
+      managedApiKeys: true,
+      authConfig: { name: "Secret 'auth', key 'auth.yaml'", format: "yaml", contents: AUTH_FILE },
       oidc: {
         issuer: "https://id.example.com",
         clientId: "hugr",
+        scopeRolePrefix: "hugr:",
         usernameClaim: "name",
         userIdClaim: "sub",
         roleClaim: "x-hugr-role",
+        timeoutMs: 90_000,
+        tlsInsecure: true,
       },
     });
   });
@@ -114,6 +128,53 @@ describe("resolveCluster", () => {
     const result = resolveCluster(demoCluster(), secrets({ ...base, ...override }), OPERATOR);
     expect(result).toEqual({ ok: false, reason, message });
   });
+
+  const withAuthFile = (key: string, contents: string, auth: object = {}): Resolution =>
+    resolveCluster(
+      demoCluster({ auth: { configSecretRef: { name: "hugr-auth", key }, ...auth } }),
+      secrets({ ...base, "hugr-auth": { [key]: contents, "secret-key": "admin key\n" } }),
+      OPERATOR,
+    );
+
+  it.each([
+    [
+      "an unknown key",
+      withAuthFile("auth.yaml", "authentication:\n  allowed_anonymous: false\n"),
+      "spec.auth.configSecretRef (Secret 'hugr-auth', key 'auth.yaml'): authentication: unknown key; allowed here: secret-key,",
+    ],
+    [
+      "two keys on one header",
+      withAuthFile("auth.json", '{"api_keys": {"a": {"key": "S3cret-a"}, "b": {"key": "S3cret-b"}}}'),
+      "spec.auth.configSecretRef (Secret 'hugr-auth', key 'auth.json'): api_keys.b: header x-hugr-api-key is also read by api_keys.a",
+    ],
+    [
+      "a key without a known extension",
+      withAuthFile("auth", "{}"),
+      "spec.auth.configSecretRef: the key 'auth' must end in .yaml, .yml or .json",
+    ],
+    [
+      "a secret key with a newline",
+      withAuthFile("auth.yaml", "# nothing\n", {
+        secretKeySecretRef: { name: "hugr-auth", key: "secret-key" },
+      }),
+      "spec.auth.secretKeySecretRef (Secret 'hugr-auth', key 'secret-key'): has leading or trailing whitespace",
+    ],
+    [
+      "an OIDC timeout of zero",
+      withAuthFile("auth.yaml", "# nothing\n", {
+        oidc: { issuer: "https://idp/", clientId: "x", timeout: "0s" },
+      }),
+      'spec.auth.oidc.timeout: must be a duration greater than zero such as "10s"',
+    ],
+  ])(
+    "reports InvalidAuthConfig for %s, naming the field and the file's key, never a secret",
+    (_case, result, message) => {
+      expect(result).toMatchObject({ ok: false, reason: "InvalidAuthConfig" });
+      if (result.ok) return;
+      expect(result.message.startsWith(message)).toBe(true);
+      expect(result.message).not.toMatch(/S3cret|admin key/);
+    },
+  );
 
   it("builds each cluster's management URL under the operator's", () => {
     expect(clusterManagementUrl("http://op:14000", demoCluster())).toBe("http://op:14000/clusters/hugr/demo");

@@ -32,7 +32,10 @@ import {
 import { handOverReplicas } from "./scale.js";
 import { buildStatus, type ClusterProblem } from "./status.js";
 
-/** How long to wait before looking again at a cluster whose Secrets are missing (unlabelled Secrets are not watched). */
+/**
+ * How long to wait before looking again at a cluster whose Secrets are missing or hold a bad auth
+ * file (unlabelled Secrets are not watched).
+ */
 const MISSING_SECRET_RETRY_MS = 15_000;
 
 /** Records an Event about a HugrCluster (kube/events.ts); never throws. */

@@ -6,7 +6,10 @@ import { DEFAULT_REPLICAS, selectorString } from "./specs/index.js";
 
 /** Why the cluster cannot be fully reconciled, when it cannot. */
 export interface ClusterProblem {
-  reason: Extract<ClusterReason, "SecretNotFound" | "SecretKeyNotFound" | "CoreDatabaseUnreachable">;
+  reason: Extract<
+    ClusterReason,
+    "SecretNotFound" | "SecretKeyNotFound" | "InvalidAuthConfig" | "CoreDatabaseUnreachable"
+  >;
   message: string;
 }
 
