@@ -113,14 +113,33 @@ describe("the DuckDB core schema", () => {
     expect(await duckdb.query(query)).toEqual(await pglite.query(query));
   });
 
-  it("seeds hugr's roles and its rule that the readonly role runs no mutation", async () => {
+  it("seeds hugr's roles, its rule that the readonly role runs no mutation, and the core module's rules", async () => {
     expect(await duckdb.query("SELECT name FROM roles ORDER BY name")).toEqual([
       { name: "admin" },
       { name: "public" },
       { name: "readonly" },
     ]);
+    const refused = (role: string) => [
+      { role, type_name: "_module_core_function", field_name: "*", hidden: false, disabled: true },
+      { role, type_name: "_module_core_function", field_name: "auth", hidden: false, disabled: false },
+      ...["_module_core_function_mutation", "_module_core_mutation", "_module_core_query"].map(
+        (type_name) => ({
+          role,
+          type_name,
+          field_name: "*",
+          hidden: false,
+          disabled: true,
+        }),
+      ),
+    ];
     expect(
-      await duckdb.query("SELECT role, type_name, field_name, hidden, disabled FROM permissions"),
-    ).toEqual([{ role: "readonly", type_name: "Mutation", field_name: "*", hidden: false, disabled: true }]);
+      await duckdb.query(
+        "SELECT role, type_name, field_name, hidden, disabled FROM permissions ORDER BY role, type_name, field_name",
+      ),
+    ).toEqual([
+      ...refused("public"),
+      { role: "readonly", type_name: "Mutation", field_name: "*", hidden: false, disabled: true },
+      ...refused("readonly"),
+    ]);
   });
 });

@@ -135,6 +135,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `UPDATE roles SET can_impersonate = true WHERE name = 'admin'`,
     ],
   },
+  {
+    version: 4,
+    name: "core module for granted roles only",
+    statements: [
+      // Ours, not hugr's: a fresh node is safe for roles other than admin. The core module (data
+      // sources, roles, permissions, API keys, the cluster's nodes, storages and statuses) and the
+      // node's operations are for roles granted them; public and readonly may still ask who they
+      // are and what they may do (function { core { auth } }).
+      `INSERT INTO permissions (role, type_name, field_name, hidden, disabled) VALUES
+        ('public', '_module_core_query', '*', false, true),
+        ('public', '_module_core_mutation', '*', false, true),
+        ('public', '_module_core_function', '*', false, true),
+        ('public', '_module_core_function', 'auth', false, false),
+        ('public', '_module_core_function_mutation', '*', false, true),
+        ('readonly', '_module_core_query', '*', false, true),
+        ('readonly', '_module_core_mutation', '*', false, true),
+        ('readonly', '_module_core_function', '*', false, true),
+        ('readonly', '_module_core_function', 'auth', false, false),
+        ('readonly', '_module_core_function_mutation', '*', false, true)
+       ON CONFLICT DO NOTHING`,
+    ],
+  },
 ];
 
 /**
@@ -242,6 +264,28 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
         ('readonly', 'Read-only access', false)`,
       `INSERT INTO permissions (role, type_name, field_name, hidden, disabled)
        VALUES ('readonly', 'Mutation', '*', false, true)`,
+    ],
+  },
+  {
+    version: 4,
+    name: "core module for granted roles only",
+    statements: [
+      // Ours, not hugr's: a fresh node is safe for roles other than admin. The core module (data
+      // sources, roles, permissions, API keys, the cluster's nodes, storages and statuses) and the
+      // node's operations are for roles granted them; public and readonly may still ask who they
+      // are and what they may do (function { core { auth } }).
+      `INSERT INTO permissions (role, type_name, field_name, hidden, disabled) VALUES
+        ('public', '_module_core_query', '*', false, true),
+        ('public', '_module_core_mutation', '*', false, true),
+        ('public', '_module_core_function', '*', false, true),
+        ('public', '_module_core_function', 'auth', false, false),
+        ('public', '_module_core_function_mutation', '*', false, true),
+        ('readonly', '_module_core_query', '*', false, true),
+        ('readonly', '_module_core_mutation', '*', false, true),
+        ('readonly', '_module_core_function', '*', false, true),
+        ('readonly', '_module_core_function', 'auth', false, false),
+        ('readonly', '_module_core_function_mutation', '*', false, true)
+       ON CONFLICT DO NOTHING`,
     ],
   },
 ];

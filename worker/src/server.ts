@@ -1,4 +1,4 @@
-import { listen, type Logger } from "@hugr/common";
+import { buildAuthPolicy, listen, type AuthPolicy, type Logger } from "@hugr/common";
 import { openCoreDb, withReadCache, type CoreDb } from "@hugr/coredb";
 import {
   clusterDataSourceWriter,
@@ -8,6 +8,7 @@ import {
   createNodeApi,
   type ClusterAgent,
 } from "./cluster/index.js";
+import { createAuthStore, createRequestAuthenticator } from "./auth/index.js";
 import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
@@ -65,7 +66,6 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
  */
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger } = options;
-  warnAboutUnenforcedAuth(config, logger);
   warnAboutPglite(config, logger);
   const db = withReadCache(await openCoreDb(config.coreDb, { logger }), {
     ttlMs: CORE_READ_CACHE_TTL_MS,
@@ -103,10 +103,19 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const dataSourceWriter: () => DataSourceWriter = management
     ? clusterDataSourceWriter({ mode, db, runtime: dataSources, management, logger })
     : constant(createDirectWriter({ db, runtime: dataSources, management, logger }));
+  const auth = createRequestAuthenticator({
+    policy: initialPolicy(config, logger),
+    store: createAuthStore(db),
+    logger,
+  });
   const shared = { db, coreEngine: createCoreEngine(db), dataSources, storages, management, logger };
   const graphql = createGraphQLHandler({
-    context: () => ({
+    authenticate: (request) => auth.authenticate(request),
+    context: ({ identity, permissions, access }) => ({
       ...shared,
+      identity,
+      permissions,
+      ...(access ? { access } : {}),
       dataSourceWriter: dataSourceWriter(),
       sourceTransactions: createRequestTransactions(),
     }),
@@ -149,15 +158,22 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       readiness,
       logger,
       metrics,
-      onAuthSettings: (auth) =>
-        logger.info(
-          {
-            allowedAnonymous: auth.allowedAnonymous,
-            anonymousRole: auth.anonymousRole,
-            oidc: auth.oidc !== undefined,
-          },
-          "authentication settings received from the management node (not enforced by this version)",
-        ),
+      onAuthSettings: (settings) => {
+        // The management node checked them too; a node of another version may still refuse them.
+        let policy: AuthPolicy;
+        try {
+          policy = buildAuthPolicy(settings);
+        } catch (error) {
+          logger.error(
+            { err: error },
+            "authentication settings from the management node refused: keeping the previous ones",
+          );
+          return;
+        }
+        auth.setPolicy(policy);
+        logger.info(describePolicy(policy), "authentication settings from the management node applied");
+        for (const warning of policy.warnings ?? []) logger.warn(warning);
+      },
     });
     converged = agent.start();
     converged.catch((error: unknown) => logger.error({ err: error }, "cluster membership failed"));
@@ -191,6 +207,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         logger.warn({ drainTimeoutMs }, "drain timeout: closing remaining connections"),
       );
       await sources.close();
+      auth.close();
       await db.close();
       logger.info("work node stopped");
     },
@@ -198,17 +215,35 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 }
 
 /**
- * Authentication settings are parsed and validated, but requests are not authenticated yet: say so
- * loudly rather than let an operator believe ALLOWED_ANONYMOUS=false protects the node.
+ * A single node enforces its own settings. A cluster node enforces the management node's, which
+ * arrive at registration: until then it answers 503 (see createRequestAuthenticator), never serving
+ * a request as admin, and its own settings are not used.
  */
-function warnAboutUnenforcedAuth(config: WorkerConfig, logger: Logger): void {
-  const { auth } = config;
-  if (!auth.allowedAnonymous || auth.secretKey !== undefined || auth.oidc.issuer !== undefined) {
-    logger.warn(
-      "authentication settings are validated but not enforced by this version: every request is served; " +
-        "keep the node on a private network",
-    );
+function initialPolicy(config: WorkerConfig, logger: Logger): AuthPolicy | undefined {
+  if (config.cluster) {
+    if (!buildAuthPolicy(config.auth).open) {
+      logger.warn(
+        "this node's own authentication settings are ignored in cluster mode: it enforces those the management node sends",
+      );
+    }
+    return undefined;
   }
+  const policy = buildAuthPolicy(config.auth);
+  logger.info(describePolicy(policy), "authentication enforced");
+  for (const warning of policy.warnings ?? []) logger.warn(warning);
+  return policy;
+}
+
+/** The policy's shape for logs: which providers, never a credential. */
+function describePolicy(policy: AuthPolicy): Record<string, unknown> {
+  return {
+    anonymous: policy.anonymous.allowed ? policy.anonymous.role : false,
+    secretKey: policy.secretKey !== undefined,
+    managedApiKeys: policy.managedApiKeys,
+    apiKeys: policy.apiKeys.map((key) => key.name),
+    jwt: policy.jwt.map((provider) => provider.name),
+    oidc: policy.oidc?.issuer ?? false,
+  };
 }
 
 /** PGlite still works, for a folder given or kept from an earlier version, but costs memory. */

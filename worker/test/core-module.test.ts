@@ -282,8 +282,23 @@ describe.each(backends)("core module on $name", (backend) => {
       { name: "public", can_impersonate: false },
       { name: "readonly", can_impersonate: false },
     ]);
+    // hugr's seed (readonly runs no mutation), and ours: the core module is for roles granted it.
+    const refused = (role: string) => [
+      { role, type_name: "_module_core_function", field_name: "*", disabled: true },
+      { role, type_name: "_module_core_function", field_name: "auth", disabled: false },
+      ...["_module_core_function_mutation", "_module_core_mutation", "_module_core_query"].map(
+        (type_name) => ({
+          role,
+          type_name,
+          field_name: "*",
+          disabled: true,
+        }),
+      ),
+    ];
     expect(seeded.core["role_permissions"]).toEqual([
+      ...refused("public"),
       { role: "readonly", type_name: "Mutation", field_name: "*", disabled: true },
+      ...refused("readonly"),
     ]);
 
     const KEY = "hk_live_7f3a9c2e5b1d";

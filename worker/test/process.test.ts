@@ -57,13 +57,14 @@ describe("a work node process on PostgreSQL", () => {
     try {
       expect((await fetch(`${node.url}/health`)).status).toBe(200);
       expect(await (await fetch(`${node.url}/ready`)).json()).toEqual({ status: "ready" });
-      const admin = await fetch(`${node.url}/admin`);
-      expect(admin.status).toBe(200);
-      expect(await admin.text()).toContain("Hugr AdminUI");
+      const adminUI = await fetch(`${node.url}/admin`);
+      expect(adminUI.status).toBe(200);
+      expect(await adminUI.text()).toContain("Hugr AdminUI");
+      const admin = { "x-hugr-secret-key": "key-never-logged" };
       expect(
-        (await graphql(node.url, ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES)).body.errors,
+        (await graphql(node.url, ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES, admin)).body.errors,
       ).toBeUndefined();
-      await graphql(node.url, "{ core { nope } }");
+      await graphql(node.url, "{ core { nope } }", undefined, admin);
       const metrics = await (await fetch(`${node.url}/metrics`)).text();
       expect(metrics).toMatch(/hugr_http_requests_total\{method="POST",route="\/graphql",status="200"\} 2/);
       expect(metrics).toMatch(
@@ -71,6 +72,9 @@ describe("a work node process on PostgreSQL", () => {
       );
       expect(metrics).toMatch(/hugr_graphql_errors_total\{code="GRAPHQL_VALIDATION_FAILED"\} 1/);
       expect(metrics).toMatch(/process_resident_memory_bytes \d+/);
+      // With a secret key configured, an anonymous request is the public role's: no core module.
+      const anonymous = await graphql(node.url, ADD_DATA_SOURCE, ADD_DATA_SOURCE_VARIABLES);
+      expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       expect(await node.stop()).toBe(0);
       const lines = node.output().trim().split("\n");
       for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();

@@ -1,3 +1,5 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@hugr/common";
@@ -52,20 +54,7 @@ describe("parseWorkerConfig defaults", () => {
         connectTimeoutMs: 10_000,
         idleTimeoutMs: 60_000,
       },
-      auth: {
-        allowedAnonymous: true,
-        anonymousRole: "anonymous",
-        secretKey: undefined,
-        configFile: undefined,
-        oidc: {
-          issuer: undefined,
-          clientId: undefined,
-          cookieName: "",
-          usernameClaim: "name",
-          userIdClaim: "sub",
-          roleClaim: "x-hugr-role",
-        },
-      },
+      auth: { allowedAnonymous: true },
       cluster: undefined,
       corsAllowedOrigins: [],
     };
@@ -102,6 +91,10 @@ describe("parseWorkerConfig defaults", () => {
       "OIDC_USERNAME_CLAIM",
       "OIDC_USERID_CLAIM",
       "OIDC_ROLE_CLAIM",
+      "OIDC_SCOPE_ROLE_PREFIX",
+      "OIDC_TIMEOUT",
+      "OIDC_TLS_INSECURE",
+      "ALLOW_MANAGED_API_KEYS",
       "CLUSTER_MANAGEMENT_URL",
       "CLUSTER_SECRET",
       "CLUSTER_NODE_NAME",
@@ -535,5 +528,46 @@ describe("parseWorkerConfig secrets", () => {
     });
     expect(error.variable).toBe("CACHE_TTL");
     expect(error.message).not.toContain(secret);
+  });
+});
+
+describe("parseWorkerConfig authentication", () => {
+  it("reads the auth file into the settings and checks it at start", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hugr-worker-auth-"));
+    const file = join(dir, "auth.yaml");
+    await writeFile(file, "api-keys:\n  ci:\n    key: ci-key-S3cret\n");
+    expect(parseWorkerConfig({ AUTH_CONFIG_FILE: file, ANONYMOUS_ROLE: "guest" }).auth).toEqual({
+      allowedAnonymous: true,
+      anonymousRole: "guest",
+      authConfig: { name: file, format: "yaml", contents: "api-keys:\n  ci:\n    key: ci-key-S3cret\n" },
+    });
+
+    await writeFile(file, "api-keys:\n  ci:\n    key: ci-key-S3cret\n    header: x-hugr-secret-key\n");
+    const error = configError({ AUTH_CONFIG_FILE: file });
+    expect(error.variable).toBe("AUTH_CONFIG_FILE");
+    expect(error.message).toMatch(
+      /^AUTH_CONFIG_FILE: api-keys\.ci: header x-hugr-secret-key is also read by the secret key/,
+    );
+    expect(error.message).not.toContain("S3cret");
+  });
+
+  it.each([
+    [
+      "a missing auth file",
+      { AUTH_CONFIG_FILE: "/nonexistent/auth.yaml" },
+      "AUTH_CONFIG_FILE",
+      "cannot be read: ENOENT",
+    ],
+    [
+      "an auth file hugr cannot read",
+      { AUTH_CONFIG_FILE: "/etc/auth.conf" },
+      "AUTH_CONFIG_FILE",
+      "must end in .yaml",
+    ],
+    ["an OIDC_TIMEOUT that is no duration", { OIDC_TIMEOUT: "ten" }, "OIDC_TIMEOUT", "not a valid duration"],
+  ])("refuses %s", (_case, env, variable, fragment) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(fragment);
   });
 });

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import {
+  buildAuthPolicy,
   ConfigError,
   MAX_TIMER_MS,
   readAddresses,
-  readAuth,
+  readAuthSettings,
   readBind,
   readBool,
   readChoice,
@@ -20,7 +21,7 @@ import {
   required,
   type Env,
 } from "@hugr/common";
-import { nodeName } from "@hugr/protocol";
+import { nodeName, type AuthSettings } from "@hugr/protocol";
 import type {
   CacheConfig,
   ClusterConfig,
@@ -52,8 +53,10 @@ const CLUSTER_MODE = "in cluster mode (when CLUSTER_MANAGEMENT_URL is set)";
 
 /**
  * Reads the work node's configuration from environment variables (hugr's names). An empty value
- * counts as unset. Values are trimmed, except secrets, which are taken verbatim. Throws a
- * {@link ConfigError} naming the first variable that is wrong; secrets never appear in it.
+ * counts as unset. Values are trimmed, except secrets, which are taken verbatim. AUTH_CONFIG_FILE is
+ * read and, with the other authentication settings, checked as the node will enforce them. Throws a
+ * {@link ConfigError} naming the first variable that is wrong (and, for the auth file, the key);
+ * secrets never appear in it.
  */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const dataDir = readDataDir(env);
@@ -74,6 +77,17 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
 }
 
 // --- worker-only sections -----------------------------------------------------------------------
+
+/**
+ * The authentication settings, checked at start: a bad auth file or setting stops the node with a
+ * ConfigError rather than at its first request. The policy itself is built again where it is
+ * enforced, from these settings or, in cluster mode, from the management node's.
+ */
+function readAuth(env: Env): AuthSettings {
+  const settings = readAuthSettings(env);
+  buildAuthPolicy(settings);
+  return settings;
+}
 
 /** CACHE_*: hugr's two-level query cache. */
 function readCache(env: Env): CacheConfig {

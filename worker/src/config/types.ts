@@ -1,5 +1,6 @@
-import type { AuthConfig, LogLevel } from "@hugr/common";
+import type { LogLevel } from "@hugr/common";
 import type { CoreDbConfig } from "@hugr/coredb";
+import type { AuthSettings } from "@hugr/protocol";
 
 /** The work node's configuration, parsed from environment variables (names as in hugr's docs). */
 export interface WorkerConfig {
@@ -15,14 +16,19 @@ export interface WorkerConfig {
   cache: CacheConfig;
   storageCache: StorageCacheConfig;
   dataSources: DataSourcePoolConfig;
-  auth: AuthConfig;
+  /**
+   * ALLOWED_ANONYMOUS, ANONYMOUS_ROLE, SECRET_KEY, ALLOW_MANAGED_API_KEYS, OIDC_* and the read
+   * AUTH_CONFIG_FILE, checked at start (buildAuthPolicy). In cluster mode the node applies the
+   * management node's settings instead, as hugr's work nodes do.
+   */
+  auth: AuthSettings;
   /** Present when CLUSTER_MANAGEMENT_URL is set: the node runs in cluster mode. */
   cluster: ClusterConfig | undefined;
   /** CORS_ALLOWED_ORIGINS: comma-separated origins; empty disables CORS headers. */
   corsAllowedOrigins: string[];
 }
 
-export type { AuthConfig } from "@hugr/common";
+export type { AuthSettings } from "@hugr/protocol";
 export type { CoreDbConfig } from "@hugr/coredb";
 
 export interface CacheConfig {

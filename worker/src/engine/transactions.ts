@@ -1,3 +1,4 @@
+import type { AccessRules } from "./access.js";
 import type { Querier, SourceEngine } from "./engine.js";
 
 /**
@@ -20,9 +21,11 @@ export interface RequestTransactions {
   finish(commit: boolean): Promise<void>;
 }
 
-/** What resolvers of data source mutations need from the request's context. */
+/** What the engine's resolvers need from the request's context. */
 export interface SourceRequestContext {
   sourceTransactions: RequestTransactions;
+  /** The permissions of the request's role; absent: everything is allowed (the node's own calls). */
+  access?: AccessRules;
 }
 
 interface Open {

@@ -10,5 +10,6 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     BigInt: { Input: bigint; Output: bigint | number };
     Timestamp: { Input: string; Output: string | Date };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({});

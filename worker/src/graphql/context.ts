@@ -1,6 +1,7 @@
 import type { Logger } from "@hugr/common";
 import type { CoreDb } from "@hugr/coredb";
 import type { ManagementClient } from "@hugr/protocol";
+import type { Identity, RolePermissions } from "../auth/index.js";
 import type { DataSourceRuntime, DataSourceWriter } from "../data-sources/index.js";
 import type { SourceEngine, SourceRequestContext } from "../engine/index.js";
 import type { StorageRegistry } from "../storages/index.js";
@@ -21,4 +22,8 @@ export interface GraphQLContext extends SourceRequestContext {
   /** The management node, in cluster mode (CLUSTER_MANAGEMENT_URL set); undefined on a single node. */
   management: ManagementClient | undefined;
   logger: Logger;
+  /** Who asks (the provider chain's answer). */
+  identity: Identity;
+  /** What the asker's role may do; `access` (SourceRequestContext) is the engine's view of it. */
+  permissions: RolePermissions;
 }

@@ -3,7 +3,13 @@ import type { Logger } from "@hugr/common";
 import { CoreDbError } from "@hugr/coredb";
 import { ProtocolError } from "@hugr/protocol";
 import { DataSourceError } from "../data-sources/index.js";
-import { DataInputError, FilterError, SourceConnectionError, SourceQueryError } from "../engine/index.js";
+import {
+  AccessDeniedError,
+  DataInputError,
+  FilterError,
+  SourceConnectionError,
+  SourceQueryError,
+} from "../engine/index.js";
 
 /**
  * The one place where failures become client-visible GraphQL errors. Expected failures keep their
@@ -33,7 +39,12 @@ function rootCause(error: unknown): unknown {
 }
 
 function expectedExtensions(error: unknown): Record<string, string> | undefined {
-  if (error instanceof CoreDbError || error instanceof DataSourceError || error instanceof DataInputError) {
+  if (
+    error instanceof CoreDbError ||
+    error instanceof DataSourceError ||
+    error instanceof DataInputError ||
+    error instanceof AccessDeniedError
+  ) {
     return { code: error.code };
   }
   if (error instanceof FilterError) return { code: "INVALID_FILTER" };

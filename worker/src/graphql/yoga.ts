@@ -4,15 +4,19 @@ import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "@hugr/common";
+import { AuthFailure, type RequestAuth } from "../auth/index.js";
 import type { WorkerMetrics } from "../observability/index.js";
 import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
 import { useErrorMetrics } from "./plugins/use-error-metrics.js";
+import { usePermissions } from "./plugins/use-permissions.js";
 import { useSourceTransactions } from "./plugins/use-source-transactions.js";
 
 export interface GraphQLHandlerOptions {
   /** Called once per request: cheap, returning shared parts plus what can change between requests. */
-  context: () => GraphQLContext;
+  context: (auth: RequestAuth) => GraphQLContext;
+  /** Who asks and what they may do; throws AuthFailure (answered 401/403) when they may not ask. */
+  authenticate(request: Request): Promise<RequestAuth>;
   logger: Logger;
   metrics: WorkerMetrics;
   /**
@@ -54,6 +58,7 @@ export interface GraphQLHandler {
 
 interface ServerContext extends Record<string, unknown> {
   schema: GraphQLSchema;
+  auth: RequestAuth;
 }
 
 /**
@@ -66,7 +71,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     graphiql: false,
     landingPage: false,
     logging: false,
-    context: () => options.context(),
+    context: ({ auth }) => options.context(auth),
     maskedErrors: { maskError: createErrorMasker(options.logger) },
     plugins: [
       useLeasedSchema(options.schemas.schema()),
@@ -74,17 +79,37 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens }),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...asValidationError }),
       useErrorMetrics(options.metrics.graphqlErrors),
+      usePermissions(),
       useSourceTransactions(),
     ],
   });
   return {
     async fetch(request) {
+      let auth: RequestAuth;
+      try {
+        auth = await options.authenticate(request);
+      } catch (error) {
+        if (error instanceof AuthFailure) return refusal(error);
+        throw error;
+      }
       const lease = options.schemas.acquire();
       try {
-        return await yoga.fetch(request, { schema: lease.schema });
+        return await yoga.fetch(request, { schema: lease.schema, auth });
       } finally {
         lease.release();
       }
     },
   };
+}
+
+/**
+ * A request refused before it runs, as GraphQL over HTTP answers errors: a JSON body with `errors`,
+ * the code in `extensions`. A 401 names the scheme, as HTTP asks; a 503 says when to try again.
+ */
+function refusal(failure: AuthFailure): Response {
+  const body = JSON.stringify({ errors: [{ message: failure.message, extensions: { code: failure.code } }] });
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+  if (failure.status === 401) headers["www-authenticate"] = 'Bearer realm="hugr"';
+  if (failure.status === 503) headers["retry-after"] = "1";
+  return new Response(body, { status: failure.status, headers });
 }

@@ -14,10 +14,11 @@ export async function graphql<T = Record<string, unknown>>(
   baseUrl: string,
   query: string,
   variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: { "content-type": "application/json", accept: "application/json", ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, body: (await response.json()) as GraphQLResponse<T>["body"] };
@@ -29,6 +30,7 @@ export interface InProcessWorker {
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -53,7 +55,7 @@ export async function startInProcessWorker(
   return {
     url: worker.url,
     worker,
-    gql: (query, variables) => graphql(worker.url, query, variables),
+    gql: (query, variables, headers) => graphql(worker.url, query, variables, headers),
     close: () => worker.close(1_000),
   };
 }

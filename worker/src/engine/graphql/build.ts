@@ -17,6 +17,7 @@ import type { FieldModel } from "../catalogs/index.js";
 import type { CatalogObject } from "../sql/catalog.js";
 import { compileAggregation, compileByKey, compileList } from "../sql/select.js";
 import type { SourceRequestContext } from "../transactions.js";
+import { accessOf, objectTypeName } from "./access.js";
 import type { SourceSchemaInput } from "./input.js";
 import { byResponseKey, meta, type SharedTypes } from "./shared.js";
 import { createReadRunner, keyOrder, type Compile } from "./statement.js";
@@ -108,7 +109,7 @@ function createObjectTypes(input: SourceSchemaInput): ObjectTypes {
       return type;
     };
   const types: ObjectTypes = {
-    name: (object) => (input.prefix ? `${input.prefix}_${object.model.name}` : object.model.name),
+    name: (object) => objectTypeName(input, object),
     field: (object) => (input.asModule ? object.model.name : types.name(object)),
     row: once("row", (object) => rowType(input, types, object)),
     filter: once("filter", (object) => filterType(input, types, object)),
@@ -125,6 +126,8 @@ function rowType(input: SourceSchemaInput, types: ObjectTypes, object: CatalogOb
   return new GraphQLObjectType({
     name: types.name(object),
     ...described(object.model.description),
+    // Table-level permission rules name the object type; its aggregation type carries it too.
+    extensions: { hugrDataObject: types.name(object) },
     fields: () => {
       const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
       for (const field of object.model.fields) {
@@ -209,6 +212,7 @@ function aggregationType(
   return new GraphQLObjectType({
     name: `${types.name(object)}_aggregation`,
     description: `Aggregates over ${types.name(object)} rows`,
+    extensions: { hugrDataObject: types.name(object) },
     fields: () => {
       const fields: GraphQLFieldConfigMap<unknown, unknown> = {
         _rows_count: {
@@ -324,7 +328,7 @@ function queryFields(
   const row = types.row(object);
   const read = createReadRunner(input);
   const run = (context: unknown, info: GraphQLResolveInfo, compile: Compile) =>
-    read(input.engine(context), info, compile);
+    read(input.engine(context), info, compile, accessOf(context));
   const fields: Record<string, Field> = {
     [name]: {
       type: nonNullList(row),

@@ -108,7 +108,8 @@ function textScalar(name: string, description: string): GraphQLScalarType {
   });
 }
 
-const jsonScalar = new GraphQLScalarType({
+/** hugr's JSON scalar, shared by the core schema and every data source. */
+export const jsonScalar = new GraphQLScalarType({
   name: "JSON",
   description: "Any JSON value",
   serialize: (value) => value,

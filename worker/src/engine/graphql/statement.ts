@@ -1,8 +1,10 @@
 import { getNamedType, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from "graphql";
+import type { AccessRules } from "../access.js";
 import type { Querier, SourceEngine } from "../engine.js";
 import type { CatalogObject } from "../sql/catalog.js";
 import { createCompilation, type Compilation } from "../sql/context.js";
 import { planSelection, type PlannedField } from "../sql/plan.js";
+import { rowAccess } from "./access.js";
 import type { SourceSchemaInput } from "./input.js";
 
 /** order_by on the primary key, so rows written together come back in a stable order. */
@@ -18,14 +20,18 @@ interface Statement {
   params: readonly unknown[];
 }
 
-/** Compiles the field's selection (`info`) into one statement for `engine`'s dialect. */
+/**
+ * Compiles the field's selection (`info`) into one statement for `engine`'s dialect, with the row
+ * filters of the request's role (`access`).
+ */
 function compileStatement(
   input: SourceSchemaInput,
-  engine: SourceEngine,
+  on: { engine: SourceEngine; access: AccessRules | undefined },
   info: GraphQLResolveInfo,
   compile: Compile,
 ): Statement {
-  const c = createCompilation(input.catalog, engine.dialect);
+  const { engine, access } = on;
+  const c = createCompilation(input.catalog, engine.dialect, access && rowAccess(input, access, info));
   const sql = compile(c, planSelection(info, getNamedType(info.returnType) as GraphQLObjectType));
   return { sql, params: c.params.values };
 }
@@ -36,12 +42,12 @@ function compileStatement(
  */
 export async function runStatement(
   input: SourceSchemaInput,
-  on: { engine: SourceEngine; querier?: Querier },
+  on: { engine: SourceEngine; querier?: Querier; access: AccessRules | undefined },
   info: GraphQLResolveInfo,
   compile: Compile,
 ): Promise<unknown[]> {
-  const { engine, querier = engine } = on;
-  return runCompiled(engine, querier, compileStatement(input, engine, info, compile));
+  const { engine, querier = engine, access } = on;
+  return runCompiled(engine, querier, compileStatement(input, { engine, access }, info, compile));
 }
 
 async function runCompiled(engine: SourceEngine, querier: Querier, statement: Statement): Promise<unknown[]> {
@@ -55,24 +61,29 @@ const STATEMENTS_PER_FIELD = 16;
 /**
  * Runs read fields like {@link runStatement}, compiling each field of a document once. yoga keeps
  * parsed documents, so a repeated query reaches the resolver with the same field node; its
- * statement depends only on that node (selection, arguments), the variables, the dialect and the
- * catalog, which is this schema's. Planning and compiling on every request cost part of the core
+ * statement depends only on that node (selection, arguments), the variables, the dialect, the
+ * role's rules (their key) and the catalog, which is this schema's. Planning and compiling on every request cost part of the core
  * listing's throughput under load (docs/benchmarks.md). A field merged from several nodes (one
  * response key given twice) is compiled each time.
  */
 export function createReadRunner(
   input: SourceSchemaInput,
-): (engine: SourceEngine, info: GraphQLResolveInfo, compile: Compile) => Promise<unknown[]> {
+): (
+  engine: SourceEngine,
+  info: GraphQLResolveInfo,
+  compile: Compile,
+  access: AccessRules | undefined,
+) => Promise<unknown[]> {
   const compiled = new WeakMap<FieldNode, Map<string, Statement>>();
-  return (engine, info, compile) => {
+  return (engine, info, compile, access) => {
     const [node, ...others] = info.fieldNodes;
-    if (!node || others.length > 0) return runStatement(input, { engine }, info, compile);
+    if (!node || others.length > 0) return runStatement(input, { engine, access }, info, compile);
     let statements = compiled.get(node);
     if (!statements) compiled.set(node, (statements = new Map<string, Statement>()));
-    const key = `${engine.dialect.name}\u0000${JSON.stringify(info.variableValues)}`;
+    const key = `${engine.dialect.name}\u0000${access?.key ?? ""}\u0000${JSON.stringify(info.variableValues)}`;
     let statement = statements.get(key);
     if (!statement) {
-      statement = compileStatement(input, engine, info, compile);
+      statement = compileStatement(input, { engine, access }, info, compile);
       if (statements.size >= STATEMENTS_PER_FIELD) statements.clear();
       statements.set(key, statement);
     }

@@ -11,6 +11,7 @@ import { compileDelete, compileUpdate, countChanged, insertTree } from "../sql/m
 import { planSelection, type PlannedField } from "../sql/plan.js";
 import { compileList } from "../sql/select.js";
 import type { SourceRequestContext } from "../transactions.js";
+import { accessOf, restrictInsertData, restrictUpdateData, writeGuards } from "./access.js";
 import type { DelegatedWrites, SourceSchemaInput } from "./input.js";
 import { keyOrder, runStatement } from "./statement.js";
 
@@ -67,13 +68,18 @@ function compiledWrites(input: SourceSchemaInput, object: CatalogObject): TableW
    */
   const readBack = (
     on: { tx: Querier; engine: SourceEngine },
+    context: unknown,
     info: GraphQLResolveInfo,
     keys: readonly Row[],
   ) =>
     keys.length === 0
       ? Promise.resolve([])
-      : runStatement(input, { engine: on.engine, querier: on.tx }, info, (c, selection) =>
-          compileList(c, object, { filter: byKeys(keys), order_by: keyOrder(object) }, selection),
+      : runStatement(
+          input,
+          { engine: on.engine, querier: on.tx, access: accessOf(context) },
+          info,
+          (c, selection) =>
+            compileList(c, object, { filter: byKeys(keys), order_by: keyOrder(object) }, selection),
         );
   const keysOf = (changed: readonly Row[]): Row[] =>
     changed.map((row) => Object.fromEntries(object.pk.map((field) => [field.name, row[field.column]])));
@@ -85,32 +91,41 @@ function compiledWrites(input: SourceSchemaInput, object: CatalogObject): TableW
     return on.tx.query(changed(c), c.params.values);
   };
   return {
-    insert: (data, context, info) =>
-      inTransaction(context, async ({ tx, engine }) => {
+    insert(data, context, info) {
+      const allowed = restrictInsertData({ input, object, rules: accessOf(context) }, data, info);
+      return inTransaction(context, async ({ tx, engine }) => {
         const target = { tx, catalog, dialect: engine.dialect };
         if (!rows && object.pk.length === 0) {
-          await insertTree(target, object, data, []);
+          await insertTree(target, object, allowed, []);
           return operationResult(1);
         }
         const selection = planSelection(info, getNamedType(info.returnType) as GraphQLObjectType);
-        return insertTree(target, object, data, selection);
-      }),
+        return insertTree(target, object, allowed, selection);
+      });
+    },
     update(filter, data, context, info) {
-      const update = (c: Compilation) => compileUpdate(c, object, { filter, data });
+      const access = accessOf(context);
+      const guards = writeGuards({ input, object, rules: access }, "update", info);
+      const allowed = restrictUpdateData({ input, object, rules: access }, data, info);
+      const update = (c: Compilation) => compileUpdate(c, object, { filter, data: allowed, guards });
       if (!rows) return count(context, update);
       // RETURNING gives the keys as updated, so a changed key is read back under its new value.
-      return inTransaction(context, async (on) => readBack(on, info, keysOf(await run(on, update))));
+      return inTransaction(context, async (on) => readBack(on, context, info, keysOf(await run(on, update))));
     },
     delete(filter, context, info) {
-      const remove = (c: Compilation) => compileDelete(c, object, filter);
+      const access = accessOf(context);
+      const guards = writeGuards({ input, object, rules: access }, "delete", info);
+      const remove = (c: Compilation) => compileDelete(c, object, filter, guards);
       if (!rows) return count(context, remove);
       return inTransaction(context, async (on) => {
-        // The rows as they were, relations included, read in the transaction before they go.
+        // The rows as they were, relations included, read in the transaction before they go: those
+        // the delete takes that the role may also read.
         const before = await runStatement(
           input,
-          { engine: on.engine, querier: on.tx },
+          { engine: on.engine, querier: on.tx, access },
           info,
-          (c, selection) => compileList(c, object, { filter, order_by: keyOrder(object) }, selection),
+          (c, selection) =>
+            compileList(c, object, { filter: allOf(filter, guards), order_by: keyOrder(object) }, selection),
         );
         await run(on, remove);
         return before;
@@ -142,40 +157,63 @@ function delegatedWrites(
     await engine.transaction(() => Promise.resolve());
     throw new DataInputError(`${object.model.name} cannot be written here: its database is read-only`);
   };
-  const keysMatching = async (context: unknown, filter: unknown): Promise<Row[]> => {
+  /** The keys of the rows the filter and the role's guards match. */
+  const keysMatching = async (
+    context: unknown,
+    filter: unknown,
+    guards: readonly unknown[],
+  ): Promise<Row[]> => {
     await writable(context);
     const engine = input.engine(context);
     const c = createCompilation(input.catalog, engine.dialect);
-    const sql = compileList(c, object, { filter }, keySelection);
+    const sql = compileList(c, object, { filter: allOf(filter, guards) }, keySelection);
     const found = await engine.query(sql, c.params.values);
     return found.map((r) => engine.dialect.parseJson(r["row"]) as Row);
   };
   const read = (context: unknown, info: GraphQLResolveInfo, keys: readonly Row[]) =>
     keys.length === 0
       ? Promise.resolve([])
-      : runStatement(input, { engine: input.engine(context) }, info, (c, selection) =>
-          compileList(c, object, { filter: byKeys(keys), order_by: keyOrder(object) }, selection),
+      : runStatement(
+          input,
+          { engine: input.engine(context), access: accessOf(context) },
+          info,
+          (c, selection) =>
+            compileList(c, object, { filter: byKeys(keys), order_by: keyOrder(object) }, selection),
         );
   return {
     async insert(data, context, info) {
+      const allowed = restrictInsertData(
+        { input, object, rules: accessOf(context) },
+        requireObject(data),
+        info,
+      );
       await writable(context);
-      const key = await delegate.insert(requireObject(data), context);
+      const key = await delegate.insert(requireObject(allowed), context);
       if (!rows && object.pk.length === 0) return operationResult(1);
       const [inserted] = await read(context, info, [key]);
       return inserted ?? null;
     },
     async update(filter, data, context, info) {
-      const keys = await keysMatching(context, requireFilter(filter));
-      if (keys.length > 0) await delegate.update(keys, requireObject(data), context);
+      const access = accessOf(context);
+      const guards = writeGuards({ input, object, rules: access }, "update", info);
+      const allowed = restrictUpdateData({ input, object, rules: access }, requireObject(data), info);
+      const keys = await keysMatching(context, requireFilter(filter), guards);
+      if (keys.length > 0) await delegate.update(keys, requireObject(allowed), context);
       return rows ? read(context, info, keys) : operationResult(keys.length);
     },
     async delete(filter, context, info) {
-      const keys = await keysMatching(context, requireFilter(filter));
+      const guards = writeGuards({ input, object, rules: accessOf(context) }, "delete", info);
+      const keys = await keysMatching(context, requireFilter(filter), guards);
       const before = rows ? await read(context, info, keys) : [];
       if (keys.length > 0) await delegate.delete(keys, context);
       return rows ? before : operationResult(keys.length);
     },
   };
+}
+
+/** The client's filter ANDed with the role's guards. */
+function allOf(filter: unknown, guards: readonly unknown[]): unknown {
+  return guards.length === 0 ? filter : { _and: [filter, ...guards] };
 }
 
 /** A filter matching exactly the rows with these keys (`{field: value}` each). */

@@ -1,6 +1,7 @@
 import { quoteIdent } from "./sql-text.js";
 import type { CatalogModel, FieldModel, ObjectModel, RelationModel } from "../catalogs/index.js";
 import type { Compilation } from "./context.js";
+import { readFrom } from "./row-access.js";
 
 /**
  * A parsed catalog with the lookups the compiler needs: objects by name, fields and relations by
@@ -77,7 +78,7 @@ export function joinCondition(
   const link: AliasedObject = { object: c.catalog.object(through.object), alias: c.alias() };
   const toSource = fieldsEqual(link, through.sourceFields, source, relation.sourceFields);
   const toTarget = fieldsEqual(link, through.targetFields, target, relation.targetFields);
-  return `EXISTS (SELECT 1 FROM ${link.object.from} AS ${quoteIdent(link.alias)} WHERE ${toSource} AND ${toTarget})`;
+  return `EXISTS (SELECT 1 FROM ${readFrom(c, link.object, link.alias)} WHERE ${toSource} AND ${toTarget})`;
 }
 
 /** `left`'s fields equal `right`'s, pairwise, ANDed. */

@@ -12,3 +12,13 @@ export class DataInputError extends Error {
     this.name = "DataInputError";
   }
 }
+
+/** A write the request's role may not make: an input field it may not set, a table it may not change. */
+export class AccessDeniedError extends Error {
+  readonly code = "FORBIDDEN";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "AccessDeniedError";
+  }
+}

@@ -3,6 +3,7 @@ import { isPlainObject, joinAnd, joinOr } from "./sql-text.js";
 import type { FieldModel, RelationModel, ScalarName } from "../catalogs/index.js";
 import { fieldRef, joinCondition, type CatalogObject } from "./catalog.js";
 import type { Compilation } from "./context.js";
+import { readFrom } from "./row-access.js";
 import { bindValue } from "./values.js";
 
 /** Deepest accepted nesting of filter objects, through _and/_or/_not and relations. */
@@ -66,7 +67,7 @@ function compileRelation(c: Compilation, scope: Scope, relation: RelationModel, 
   const alias = c.alias();
   const join = joinCondition(c, relation, scope, { object: target, alias });
   const exists = (condition: string) =>
-    `EXISTS (SELECT 1 FROM ${target.from} AS "${alias}" WHERE ${join}${condition === "TRUE" ? "" : ` AND ${condition}`})`;
+    `EXISTS (SELECT 1 FROM ${readFrom(c, target, alias)} WHERE ${join}${condition === "TRUE" ? "" : ` AND ${condition}`})`;
   const inner = (filter: unknown, path: string) =>
     compileObject(c, { object: target, alias, path, depth: scope.depth + 1 }, filter);
   if (value === null)

@@ -2,11 +2,12 @@ import { FilterError } from "./errors.js";
 import { isPlainObject, quoteIdent } from "./sql-text.js";
 import type { RelationModel } from "../catalogs/index.js";
 import type { Querier, Row, SqlDialect } from "../engine.js";
-import { mustField, type Catalog, type CatalogObject } from "./catalog.js";
+import { mustField, type AliasedObject, type Catalog, type CatalogObject } from "./catalog.js";
 import { createCompilation, type Compilation } from "./context.js";
 import { DataInputError } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import type { PlannedField } from "./plan.js";
+import { permissionCondition } from "./row-access.js";
 import { compileByKey } from "./select.js";
 import { bindValue } from "./values.js";
 
@@ -143,7 +144,7 @@ async function insertLink(
 export function compileUpdate(
   c: Compilation,
   object: CatalogObject,
-  { filter, data }: { filter: unknown; data: unknown },
+  { filter, data, guards = [] }: { filter: unknown; data: unknown; guards?: readonly unknown[] },
 ): string {
   if (!isPlainObject(data)) throw new DataInputError("data: expected an object");
   const alias = c.alias();
@@ -156,14 +157,19 @@ export function compileUpdate(
       return `${quoteIdent(field.column)} = ${holder}`;
     });
   if (sets.length === 0) throw new DataInputError("data: set at least one field");
-  const where = compileFilter(c, object, alias, requiredFilter(filter));
+  const where = guarded(c, { object, alias }, requiredFilter(filter), guards);
   return `UPDATE ${object.from} AS ${quoteIdent(alias)} SET ${sets.join(", ")} WHERE ${where} RETURNING *`;
 }
 
 /** `delete_<object>(filter)`: the DELETE, returning the rows as they were. */
-export function compileDelete(c: Compilation, object: CatalogObject, filter: unknown): string {
+export function compileDelete(
+  c: Compilation,
+  object: CatalogObject,
+  filter: unknown,
+  guards: readonly unknown[] = [],
+): string {
   const alias = c.alias();
-  const where = compileFilter(c, object, alias, requiredFilter(filter));
+  const where = guarded(c, { object, alias }, requiredFilter(filter), guards);
   return `DELETE FROM ${object.from} AS ${quoteIdent(alias)} WHERE ${where} RETURNING *`;
 }
 
@@ -171,6 +177,18 @@ export function compileDelete(c: Compilation, object: CatalogObject, filter: unk
 export function countChanged(c: Compilation, changed: string): string {
   const cte = c.alias();
   return `WITH ${quoteIdent(cte)} AS (${changed}) SELECT count(*) AS "count" FROM ${quoteIdent(cte)}`;
+}
+
+/** The client's filter ANDed with the role's (`guards`: the rows it may change). */
+function guarded(
+  c: Compilation,
+  { object, alias }: AliasedObject,
+  filter: unknown,
+  guards: readonly unknown[],
+): string {
+  const where = compileFilter(c, object, alias, filter);
+  if (guards.length === 0) return where;
+  return `(${where}) AND (${permissionCondition(c, object, alias, guards)})`;
 }
 
 function requiredFilter(filter: unknown): unknown {

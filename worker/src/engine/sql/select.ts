@@ -1,9 +1,10 @@
 import { FilterError } from "./errors.js";
 import { isPlainObject, quoteIdent } from "./sql-text.js";
 import { fieldRef, joinCondition, type AliasedObject, type CatalogObject } from "./catalog.js";
-import type { Compilation } from "./context.js";
+import type { Compilation, ReadVia } from "./context.js";
 import { compileFilter } from "./filter.js";
 import type { AggregateFunction, PlannedField } from "./plan.js";
+import { readFrom } from "./row-access.js";
 
 /** hugr's list arguments: filter, order_by, limit, offset, distinct_on. */
 export interface ListArgs {
@@ -20,6 +21,8 @@ interface RowSource {
   /** Condition on `alias` besides the filter, e.g. the join to the parent row; "TRUE" for none. */
   where: string;
   alias: string;
+  /** The field the rows are read through, for the role's field-level filters. */
+  via?: ReadVia;
 }
 
 /**
@@ -34,7 +37,7 @@ export function compileList(
   selection: PlannedField[],
 ): string {
   const alias = c.alias();
-  const rows = listRows(c, { object, where: "TRUE", alias }, args);
+  const rows = listRows(c, { object, where: "TRUE", alias, via: "root" }, args);
   return `SELECT ${objectJson(c, object, alias, selection)} AS "row" FROM ${listTail(rows)}`;
 }
 
@@ -48,7 +51,7 @@ export function compileByKey(
   const alias = c.alias();
   const filter = Object.fromEntries(Object.entries(key).map(([name, value]) => [name, { eq: value }]));
   const where = compileFilter(c, object, alias, filter);
-  return `SELECT ${objectJson(c, object, alias, selection)} AS "row" FROM ${object.from} AS ${quoteIdent(alias)} WHERE ${where} LIMIT 1`;
+  return `SELECT ${objectJson(c, object, alias, selection)} AS "row" FROM ${readFrom(c, object, alias, "root")} WHERE ${where} LIMIT 1`;
 }
 
 /** `<object>_aggregation`: one row with `_rows_count` and per-field aggregates over the listed rows. */
@@ -58,7 +61,8 @@ export function compileAggregation(
   args: ListArgs,
   selection: PlannedField[],
 ): string {
-  const { json, from } = aggregationOver(c, { object, where: "TRUE", alias: c.alias() }, args, selection);
+  const source: RowSource = { object, where: "TRUE", alias: c.alias(), via: "root" };
+  const { json, from } = aggregationOver(c, source, args, selection);
   return `SELECT ${json} AS "row" FROM ${from}`;
 }
 
@@ -85,10 +89,12 @@ function fieldJson(c: Compilation, object: CatalogObject, alias: string, item: P
   // The related rows of this row: the target object, joined to `alias` by the relation's key.
   const target = c.catalog.object(meta.relation.target);
   const targetAlias = c.alias();
+  const field = meta.kind === "relation" ? meta.relation.name : `${meta.relation.name}_aggregation`;
   const related: RowSource = {
     object: target,
     alias: targetAlias,
     where: joinCondition(c, meta.relation, { object, alias }, { object: target, alias: targetAlias }),
+    via: { parent: object, field },
   };
   if (meta.kind === "relation_aggregation") {
     const { json, from } = aggregationOver(c, related, item.args, item.selection);
@@ -96,7 +102,7 @@ function fieldJson(c: Compilation, object: CatalogObject, alias: string, item: P
   }
   if (meta.relation.kind === "one") {
     const json = objectJson(c, target, targetAlias, item.selection);
-    return `(SELECT ${json} FROM ${target.from} AS ${quoteIdent(targetAlias)} WHERE ${related.where} LIMIT 1)`;
+    return `(SELECT ${json} FROM ${readFrom(c, target, targetAlias, related.via)} WHERE ${related.where} LIMIT 1)`;
   }
   return manyRelationJson(c, related, item.args, item.selection);
 }
@@ -178,16 +184,15 @@ function listRows(c: Compilation, source: RowSource, args: ListArgs): ListRows {
   const page = pagination(c, args);
   const distinctOn = args.distinct_on ?? [];
   const quoted = quoteIdent(alias);
-  if (distinctOn.length === 0) {
-    return { from: `${object.from} AS ${quoted}`, where, orderBy, page, distinct: false };
-  }
+  const from = readFrom(c, object, alias, source.via);
+  if (distinctOn.length === 0) return { from, where, orderBy, page, distinct: false };
   const keys = distinctOn.map((name, i) => {
     const field = object.field(name);
     if (!field) throw new FilterError(`distinct_on[${i}]: unknown field "${name}" on ${object.model.name}`);
     return fieldRef(alias, field);
   });
   const innerOrder = [...keys, ...(orderBy ? [orderBy] : [])].join(", ");
-  const inner = `SELECT DISTINCT ON (${keys.join(", ")}) ${quoted}.* FROM ${object.from} AS ${quoted}${where} ORDER BY ${innerOrder}`;
+  const inner = `SELECT DISTINCT ON (${keys.join(", ")}) ${quoted}.* FROM ${from}${where} ORDER BY ${innerOrder}`;
   return { from: `(${inner}) AS ${quoted}`, where: "", orderBy, page, distinct: true };
 }
 
@@ -247,5 +252,5 @@ function orderExpression(c: Compilation, row: AliasedObject, path: string[], whe
   const targetAlias = c.alias();
   const join = joinCondition(c, relation, row, { object: target, alias: targetAlias });
   const inner = orderExpression(c, { object: target, alias: targetAlias }, rest, where);
-  return `(SELECT ${inner} FROM ${target.from} AS ${quoteIdent(targetAlias)} WHERE ${join} LIMIT 1)`;
+  return `(SELECT ${inner} FROM ${readFrom(c, target, targetAlias)} WHERE ${join} LIMIT 1)`;
 }

@@ -6,6 +6,7 @@ import "./scalars.js";
 import "./modules.js";
 import "./data-source-functions.js";
 import "./cluster.js";
+import "./auth.js";
 
 export interface SchemaOptions {
   /** Cluster mode: the schema includes the core.cluster module, as in hugr. */

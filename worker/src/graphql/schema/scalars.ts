@@ -1,5 +1,8 @@
 import { GraphQLError, Kind } from "graphql";
+import { jsonScalar } from "../../engine/index.js";
 import { builder } from "../builder.js";
+
+builder.addScalarType("JSON", jsonScalar);
 
 /** hugr's BigInt: a 64-bit integer, written as a JSON number while it is safe, otherwise as a string. */
 builder.scalarType("BigInt", {
