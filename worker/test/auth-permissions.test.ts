@@ -304,6 +304,21 @@ describe("self-inspection", () => {
     ]);
   });
 
+  it("check_access_info shows what reading through a field applies, placeholders replaced", async () => {
+    const got = await asClerk<{
+      function: {
+        core: { auth: { check_access_info: { enabled: boolean; visible: boolean; filter: unknown } } };
+      };
+    }>(
+      `{ function { core { auth { check_access_info(type_name: "Query", field: "orders") { enabled visible filter } } } } }`,
+    );
+    expect(got.function.core.auth.check_access_info).toEqual({
+      enabled: true,
+      visible: true,
+      filter: { customer_id: { eq: CUSTOMER } },
+    });
+  });
+
   it("a change to a role's permissions applies to its next request", async () => {
     expectForbidden(await ask(CLERK, `{ customers(limit: 1) { vip } }`));
     await asAdmin(
