@@ -147,6 +147,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 
   const server = await listen(app.fetch, config.bind);
   let agent: ClusterAgent | undefined;
+  let appliedSettings: string | undefined;
   let converged = Promise.resolve();
   if (config.cluster && clients) {
     agent = createClusterAgent({
@@ -159,6 +160,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       logger,
       metrics,
       onAuthSettings: (settings) => {
+        // Sent with every configuration change (a data source loaded too): apply only a change.
+        const received = JSON.stringify(settings);
+        if (received === appliedSettings) return;
         // The management node checked them too; a node of another version may still refuse them.
         let policy: AuthPolicy;
         try {
@@ -171,6 +175,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
           return;
         }
         auth.setPolicy(policy);
+        appliedSettings = received;
         logger.info(describePolicy(policy), "authentication settings from the management node applied");
         for (const warning of policy.warnings ?? []) logger.warn(warning);
       },

@@ -319,6 +319,21 @@ describe("self-inspection", () => {
     });
   });
 
+  it("a new row filter applies to a document the role already ran", async () => {
+    const document = `{ customers(filter: {id: {in: [1, 2, 3]}}, order_by: [{field: "id"}]) { id } }`;
+    expect(ids((await asClerk<{ customers: { id: number }[] }>(document)).customers)).toEqual([1, 2, 3]);
+    await permit({
+      type_name: "data-object:query",
+      field_name: "customers",
+      filter: { id: { eq: CUSTOMER } },
+    });
+    expect(ids((await asClerk<{ customers: { id: number }[] }>(document)).customers)).toEqual([CUSTOMER]);
+    await asAdmin(
+      `mutation { core { delete_role_permissions(filter: {role: {eq: "clerk"}, type_name: {eq: "data-object:query"}, field_name: {eq: "customers"}}) { role } } }`,
+    );
+    expect(ids((await asClerk<{ customers: { id: number }[] }>(document)).customers)).toEqual([1, 2, 3]);
+  });
+
   it("a change to a role's permissions applies to its next request", async () => {
     expectForbidden(await ask(CLERK, `{ customers(limit: 1) { vip } }`));
     await asAdmin(

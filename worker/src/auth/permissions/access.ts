@@ -1,15 +1,15 @@
 import type { AccessRules } from "../../engine/index.js";
 import type { Identity } from "../identity.js";
-import { authVariables, hasPlaceholder, substitute } from "./placeholders.js";
+import { authVariables, substitute } from "./placeholders.js";
 import { dataObjectDisabled, dataObjectFilter, fieldEnabled, type RolePermissions } from "./rules.js";
 
 /**
  * The engine's view of a role's permissions for one identity: placeholders replaced with its values.
- * The key is the role's name, plus the identity's values when a rule uses placeholders, so statements
- * compiled for one user never serve another.
+ * The key is the rules' fingerprint, plus the identity's values when a rule uses placeholders, so
+ * statements compiled for one user, or under rules since changed, never serve another.
  */
 export function accessRules(identity: Identity, permissions: RolePermissions): AccessRules {
-  const personal = permissions.rows.some((row) => hasPlaceholder(row.filter) || hasPlaceholder(row.data));
+  const { personal } = permissions;
   let vars: Map<string, unknown> | undefined;
   const resolve = (
     value: Record<string, unknown> | null | undefined,
@@ -21,8 +21,8 @@ export function accessRules(identity: Identity, permissions: RolePermissions): A
   };
   return {
     key: personal
-      ? `${permissions.role}\u0000${JSON.stringify([...(vars ??= authVariables(identity))])}`
-      : permissions.role,
+      ? `${permissions.fingerprint}\u0000${JSON.stringify([...(vars ??= authVariables(identity))])}`
+      : permissions.fingerprint,
     fieldFilter: (type, field) => resolve(permissions.match(type, field)?.filter),
     fieldData: (type, field) => resolve(permissions.match(type, field)?.data),
     fieldEnabled: (type, field) => fieldEnabled(permissions, type, field),

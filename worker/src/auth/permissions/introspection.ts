@@ -3,21 +3,25 @@ import { getNamedType, type GraphQLOutputType, type GraphQLSchema } from "graphq
 import { fieldVisible, type RolePermissions } from "./rules.js";
 import { dataObjectOf } from "./validation.js";
 
-const visible = new WeakMap<GraphQLSchema, WeakMap<RolePermissions, GraphQLSchema>>();
+const visible = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema>>();
+
+/** Filtered schemas kept per served schema: one per set of rules in use, the oldest dropped first. */
+const SCHEMAS_PER_SCHEMA = 32;
 
 /**
  * The schema as the role's introspection shows it: fields (and input fields) whose rule is hidden
  * left out, and fields returning a data object hidden by its table-level query row. Hidden is not
  * disabled: the fields stay queryable, so only introspection runs on this schema. Built once per
- * schema and permission set.
+ * schema and set of rules (their fingerprint).
  */
 export function visibleSchema(schema: GraphQLSchema, permissions: RolePermissions): GraphQLSchema {
   let bySchema = visible.get(schema);
-  if (!bySchema) visible.set(schema, (bySchema = new WeakMap()));
-  let filtered = bySchema.get(permissions);
+  if (!bySchema) visible.set(schema, (bySchema = new Map<string, GraphQLSchema>()));
+  let filtered = bySchema.get(permissions.fingerprint);
   if (!filtered) {
     filtered = hideFields(schema, permissions);
-    bySchema.set(permissions, filtered);
+    if (bySchema.size >= SCHEMAS_PER_SCHEMA) bySchema.delete(bySchema.keys().next().value as string);
+    bySchema.set(permissions.fingerprint, filtered);
   }
   return filtered;
 }

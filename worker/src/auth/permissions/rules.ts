@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { hasPlaceholder } from "./placeholders.js";
+
 /**
  * A role's permission rows and hugr's rules for reading them (pkg/perm in hugr's query engine):
  * the most specific row for (type, field) decides everything about the field, and no row allows.
@@ -23,6 +26,14 @@ export interface RolePermissions {
   disabled: boolean;
   canImpersonate: boolean;
   rows: readonly PermissionRow[];
+  /**
+   * A digest of the rows: equal for equal rules, whenever they were read. What was derived from the
+   * rules (compiled statements, validation results, filtered schemas) is kept under it, so a change
+   * to a role's rules is never answered from what its old rules produced.
+   */
+  fingerprint: string;
+  /** Whether a rule uses `[$auth.*]` placeholders: what it allows then depends on who asks. */
+  personal: boolean;
   /** Exact (type, field) > (type, *) > (*, field) > (*, *); undefined: no row, allowed. */
   match(typeName: string, fieldName: string): PermissionRow | undefined;
   /** The table-level row of `op` for the object type: its own, else the `*` one. */
@@ -47,6 +58,8 @@ export function rolePermissions(
     disabled: role.disabled,
     canImpersonate: role.canImpersonate,
     rows,
+    fingerprint: createHash("sha256").update(JSON.stringify(rows)).digest("base64url").slice(0, 22),
+    personal: rows.some((row) => hasPlaceholder(row.filter) || hasPlaceholder(row.data)),
     match: (type, field) => get(type, field) ?? get(type, "*") ?? get("*", field) ?? get("*", "*"),
     dataObject: (op, objectType) =>
       get(`${DATA_OBJECT_PREFIX}${op}`, objectType) ?? get(`${DATA_OBJECT_PREFIX}${op}`, "*"),

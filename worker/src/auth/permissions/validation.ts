@@ -20,18 +20,15 @@ export function forbiddenError(typeName: string, fieldName: string): GraphQLErro
   return new GraphQLError(`forbidden: ${typeName}.${fieldName}`, { extensions: { code: "FORBIDDEN" } });
 }
 
-const ruleNames = new WeakMap<RolePermissions, string>();
-let ruleCount = 0;
-
 /**
  * hugr's permission check as a validation rule: a document selecting a field the role may not use
  * (its most specific row is disabled, or it returns a data object whose table-level query row is)
  * is refused as a whole with `forbidden`. Introspection fields are never refused, but a disabled
- * role is refused everything. Named per permission set: yoga caches validation by the rules' names.
+ * role is refused everything. Named after the rules' fingerprint: yoga caches validation results by
+ * the rules' names, so equal rules share results and changed ones never reuse the old.
  */
 export function permissionRule(permissions: RolePermissions): ValidationRule {
-  let name = ruleNames.get(permissions);
-  if (!name) ruleNames.set(permissions, (name = `HugrPermissions${++ruleCount}`));
+  const name = `HugrPermissions_${permissions.fingerprint}`;
   const rule: ValidationRule = (context) => ({
     Field(node) {
       const parent = context.getParentType();
