@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { CLUSTER_NODES_VIEW } from "../cluster/reference-cluster-queries.js";
+import { AUTH_SECRET, AUTH_SECRET_KEY } from "../scenarios/auth.js";
 import type { Scenario, ScenarioDriver } from "../scenarios/driver.js";
 import { EVENTS_ROWS, eventsIn, eventsQuery } from "../scenarios/events-source.js";
 import { analyticsDataSource, ANALYTICS } from "../scenarios/scenarios.js";
@@ -227,6 +228,11 @@ async function startLoad(
             { name: "QUERY", value: options.query },
             { name: "RATE", value: String(options.rate) },
             { name: "DURATION_S", value: String(options.durationS) },
+            // The cluster's admin, as the scenarios' own requests: from the Secret, never in the spec.
+            {
+              name: "HUGR_SECRET_KEY",
+              valueFrom: { secretKeyRef: { name: AUTH_SECRET, key: AUTH_SECRET_KEY } },
+            },
           ],
           resources: { requests: { cpu: options.cpu ?? "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
           securityContext: {
@@ -723,6 +729,7 @@ function security(driver: PodScenarioDriver): Scenario {
           "the cluster secret",
           await decoded(driver.namespace, `${driver.clusterName}-cluster-secret`, "cluster-secret"),
         ],
+        ["the admin's secret key", await decoded(driver.namespace, AUTH_SECRET, AUTH_SECRET_KEY)],
       ];
       const shown = await Promise.all([
         kubectlOk(driver, [

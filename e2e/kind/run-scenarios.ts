@@ -1,7 +1,9 @@
 /**
  * Runs the end-to-end scenarios (e2e/scenarios) against a hugr cluster on a real Kubernetes cluster:
  * kubectl as it is on PATH (with KUBECONFIG as set), GraphQL through `kubectl port-forward` to the
- * HugrCluster's Service. e2e/kind/run.sh sets everything up first and calls it as
+ * HugrCluster's Service (or to one worker pod, when a scenario names it), as the cluster's admin: the
+ * secret key of the Secret `hugr-auth` that its spec.auth.secretKeySecretRef names (e2e/scenarios/
+ * auth.ts), read once at the start. e2e/kind/run.sh sets everything up first and calls it as
  *
  *   npx tsx e2e/kind/run-scenarios.ts [name-filter...]
  *
@@ -24,7 +26,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import type { GraphQLResult, KubectlResult } from "../scenarios/driver.js";
+import { readSecretKey, SECRET_KEY_HEADER } from "../scenarios/auth.js";
+import type { GraphQLRequest, GraphQLResult, KubectlResult } from "../scenarios/driver.js";
 import { runScenarios } from "../scenarios/run.js";
 import { SCENARIOS } from "../scenarios/scenarios.js";
 import { podScenarios, type PodScenarioDriver } from "./pod-scenarios.js";
@@ -81,12 +84,15 @@ async function run(command: string, args: string[], input?: string): Promise<Kub
 }
 
 /**
- * `kubectl port-forward svc/<cluster> :15000`: kubectl picks a free local port and says which. A
- * port-forward dies with the pod it picked (a rolled worker), so it is started again when needed.
+ * `kubectl port-forward <target> :15000` (the Service `svc/<cluster>`, or one worker `pod/<name>`):
+ * kubectl picks a free local port and says which. A port-forward dies with the pod it picked (a
+ * rolled worker), so it is started again when needed.
  */
 class PortForward {
   private child: ChildProcess | undefined;
   private port: number | undefined;
+
+  constructor(private readonly target: string) {}
 
   async url(): Promise<string> {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null || !this.port) {
@@ -104,15 +110,7 @@ class PortForward {
 
   private async start(): Promise<number> {
     this.reset();
-    const args = [
-      "port-forward",
-      "-n",
-      NAMESPACE,
-      `svc/${CLUSTER}`,
-      `:${WORKER_PORT}`,
-      "--address",
-      "127.0.0.1",
-    ];
+    const args = ["port-forward", "-n", NAMESPACE, this.target, `:${WORKER_PORT}`, "--address", "127.0.0.1"];
     const child = spawn(KUBECTL, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     let stderr = "";
@@ -139,42 +137,64 @@ class PortForward {
         reject(new Error(`kubectl ${args.join(" ")}: ${error.message}`));
       });
     });
-    log(`port-forward svc/${CLUSTER} -> 127.0.0.1:${port}`);
+    log(`port-forward ${this.target} -> 127.0.0.1:${port}`);
     return port;
   }
 }
 
-const forward = new PortForward();
+/** Port-forwards by target: the Service's, and one per worker pod a scenario asked by name. */
+const forwards = new Map<string, PortForward>();
 
-async function post(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult> {
+function forwardTo(target: string): PortForward {
+  let forward = forwards.get(target);
+  if (!forward) forwards.set(target, (forward = new PortForward(target)));
+  return forward;
+}
+
+/** The cluster admin's credential: the secret key of the Secret the HugrCluster's spec.auth names. */
+let adminHeaders: Record<string, string> = {};
+
+async function post(
+  forward: PortForward,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  headers: Record<string, string>,
+): Promise<GraphQLResult> {
   const response = await fetch(`${await forward.url()}/graphql`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: { "content-type": "application/json", accept: "application/json", ...headers },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(GRAPHQL_TIMEOUT_MS),
   });
   const text = await response.text();
   try {
-    return JSON.parse(text) as GraphQLResult;
+    return { ...(JSON.parse(text) as GraphQLResult), status: response.status };
   } catch {
     throw new Error(`POST /graphql answered ${response.status} with no JSON: ${text.slice(0, 500)}`);
   }
 }
 
 /**
- * GraphQL through the port-forward. A request whose connection failed (the port-forward's pod went
- * away) is sent once more through a new port-forward.
+ * GraphQL through a port-forward: to the Service, or to the worker pod `request.node`; as the
+ * cluster's admin unless `request.headers` says otherwise. A request whose connection failed (the
+ * port-forward's pod went away) is sent once more through a new port-forward.
  */
-async function graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult> {
+async function graphql(
+  query: string,
+  variables?: Record<string, unknown>,
+  request: GraphQLRequest = {},
+): Promise<GraphQLResult> {
+  const forward = forwardTo(request.node === undefined ? `svc/${CLUSTER}` : `pod/${request.node}`);
+  const headers = request.headers ?? adminHeaders;
   try {
-    return await post(query, variables);
+    return await post(forward, query, variables, headers);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error; // fetch's network errors are TypeErrors
     log(
       `GraphQL request failed (${(error.cause as Error | undefined)?.message ?? error.message}); reconnecting`,
     );
     forward.reset();
-    return post(query, variables);
+    return post(forward, query, variables, headers);
   }
 }
 
@@ -258,6 +278,7 @@ async function main(): Promise<number> {
   }
   log(`${scenarios.length} scenario(s) against HugrCluster ${NAMESPACE}/${CLUSTER} (${REPLICAS} nodes)`);
   try {
+    adminHeaders = { [SECRET_KEY_HEADER]: await readSecretKey(driver) };
     const outcomes = await runScenarios(driver, scenarios);
     const failed = outcomes.filter((o) => !o.ok);
     log(`${outcomes.length - failed.length} passed, ${failed.length} failed`);
@@ -265,7 +286,7 @@ async function main(): Promise<number> {
     for (const [what, ms] of measured) log(`  measured: ${what}: ${(ms / 1000).toFixed(1)} s`);
     return failed.length === 0 ? 0 : 1;
   } finally {
-    forward.reset();
+    for (const forward of forwards.values()) forward.reset();
   }
 }
 

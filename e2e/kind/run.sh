@@ -254,7 +254,13 @@ done
 kubectl get pods -n "$OPERATOR_NAMESPACE" -L hugr.io/leader
 
 # --- the HugrCluster ----------------------------------------------------------------------------
-log "HugrCluster '$HUGR_CLUSTER' with $REPLICAS workers (image $WORKER_REF)"
+# Authentication on: the admin's secret key in the Secret hugr-auth (e2e/scenarios/auth.ts reads it
+# from there and sends it; its authentication scenario rotates it), labelled so that a change reaches
+# the cluster at once. Anonymous requests then have role public.
+kubectl create secret generic hugr-auth -n "$NAMESPACE" \
+  --from-literal=secret-key="e2e-sk-$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
+kubectl label secret hugr-auth -n "$NAMESPACE" hugr.io/reload=true
+log "HugrCluster '$HUGR_CLUSTER' with $REPLICAS workers (image $WORKER_REF), authentication on"
 kubectl apply --server-side -n "$NAMESPACE" -f - <<EOF
 apiVersion: hugr.io/v1alpha1
 kind: HugrCluster
@@ -266,6 +272,8 @@ spec:
   replicas: $REPLICAS
   coreDB:
     urlSecretRef: { name: hugr-db, key: url }
+  auth:
+    secretKeySecretRef: { name: hugr-auth, key: secret-key }
   resources:
     requests: { cpu: 100m, memory: 128Mi }
     limits: { memory: 512Mi }

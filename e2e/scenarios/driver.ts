@@ -12,17 +12,37 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** A GraphQL response body, as a work node answers it. */
+/** A GraphQL response body, as a work node answers it, with the response's HTTP status. */
 export interface GraphQLResult {
   data?: unknown;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
+  /** The HTTP status (401 for a bad credential, 403 for a role that may not ask). */
+  status?: number;
+}
+
+/** Who sends a GraphQL request, and to which work node. */
+export interface GraphQLRequest {
+  /**
+   * The request's headers instead of the cluster admin's credential (the secret key of the Secret
+   * AUTH_SECRET the environment gave the HugrCluster): `{}` sends an anonymous request.
+   */
+  headers?: Record<string, string>;
+  /** The work node (its name, the pod's) to send it to; by default any node of the cluster. */
+  node?: string;
 }
 
 export interface ScenarioDriver {
   /** Runs kubectl against the cluster as an admin; `input` is its standard input. */
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
-  /** Sends a GraphQL request to a work node of the cluster (POST /graphql). */
-  graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult>;
+  /**
+   * Sends a GraphQL request to a work node of the cluster (POST /graphql), as the cluster's admin
+   * (the secret key header) unless `request` gives other headers.
+   */
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    request?: GraphQLRequest,
+  ): Promise<GraphQLResult>;
   /** The namespace of the HugrCluster and of every resource the scenarios create. */
   namespace: string;
   /** The HugrCluster's name. */

@@ -15,6 +15,7 @@ import {
   createNamespaceWithCoreDb,
 } from "../../operator/test/harness/operator.js";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
+import { AUTH_SECRET, AUTH_SECRET_KEY, CLUSTER_AUTH, newSecretKey, SECRET_KEY_HEADER } from "./auth.js";
 import type { ScenarioDriver } from "./driver.js";
 import { createEventsDatabase } from "./events-source.js";
 
@@ -46,14 +47,21 @@ export async function startScenarioEnvironment(
     await env.applyCrds();
     const operator = await startOperatorProcess({ kubeconfigPath: await operatorKubeconfig(env) });
     processes.push(operator);
-    await createCluster(env, pg.url);
+    const secretKey = newSecretKey();
+    await createCluster(env, pg.url, secretKey);
     const workers = await startWorkers(env);
     processes.push(...workers);
     await reportDeploymentReady(env);
-    const first = workers[0]!;
+    const byName = new Map(workers.map((w) => [w.name, w]));
+    const admin = { [SECRET_KEY_HEADER]: secretKey };
     const driver: ScenarioDriver = {
       kubectl: (args, input) => env!.kubectl(args, input),
-      graphql: async (query, variables) => (await graphql(first.url, query, variables)).body,
+      graphql: async (query, variables, request = {}) => {
+        const node = request.node === undefined ? workers[0] : byName.get(request.node);
+        if (!node) throw new Error(`no work node ${request.node}`);
+        const { status, body } = await graphql(node.url, query, variables, request.headers ?? admin);
+        return { ...body, status };
+      },
       namespace: ENVTEST_NAMESPACE,
       clusterName: ENVTEST_CLUSTER,
       replicas: ENVTEST_REPLICAS,
@@ -69,8 +77,20 @@ export async function startScenarioEnvironment(
   }
 }
 
-async function createCluster(env: Envtest, coreDbUrl: string): Promise<void> {
+/**
+ * The namespace, its Secrets (the core database's URL; the admin's secret key, labelled for reload
+ * so that a change reaches the cluster at once) and the HugrCluster with authentication on.
+ */
+async function createCluster(env: Envtest, coreDbUrl: string, secretKey: string): Promise<void> {
   await createNamespaceWithCoreDb(env, ENVTEST_NAMESPACE, coreDbUrl);
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: AUTH_SECRET, namespace: ENVTEST_NAMESPACE, labels: { "hugr.io/reload": "true" } },
+    stringData: { [AUTH_SECRET_KEY]: secretKey },
+  };
+  // Through standard input: a secret in kubectl's arguments would show in the process list.
+  await kubectlOk(env, ["create", "-f", "-"], JSON.stringify(secret));
   const cluster = {
     apiVersion: "hugr.io/v1alpha1",
     kind: "HugrCluster",
@@ -79,6 +99,7 @@ async function createCluster(env: Envtest, coreDbUrl: string): Promise<void> {
       image: IMAGE,
       replicas: ENVTEST_REPLICAS,
       coreDB: { urlSecretRef: { name: "hugr-db", key: "url" } },
+      auth: CLUSTER_AUTH,
     },
   };
   await kubectlOk(env, ["apply", "--server-side", "-f", "-"], JSON.stringify(cluster));

@@ -19,6 +19,7 @@ import {
   DATA_SOURCE_STATUS,
   REGISTERED_STORAGES_VIEW,
 } from "../cluster/reference-cluster-queries.js";
+import { authentication } from "./auth.js";
 import type { Scenario, ScenarioDriver } from "./driver.js";
 import { EVENTS_ROWS, EVENTS_SDL, eventsIn, eventsQuery, type EventsField } from "./events-source.js";
 import {
@@ -372,4 +373,5 @@ export const SCENARIOS: readonly Scenario[] = [
   dataSourceThroughGraphQL,
   dataSourceDeleted,
   objectStorage,
+  authentication,
 ];

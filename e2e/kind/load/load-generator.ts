@@ -4,8 +4,9 @@
  * kind scenarios mount this file into a pod of the worker image and run it with Node.js 24, which runs
  * TypeScript without a build step: only erasable syntax and node: imports here.
  *
- * Environment (all required but TIMEOUT_MS): TARGET_URL (the /graphql URL), QUERY (a GraphQL document),
- * RATE (requests per second), DURATION_S (seconds), TIMEOUT_MS (per request, default 10000).
+ * Environment (all required but TIMEOUT_MS and HUGR_SECRET_KEY): TARGET_URL (the /graphql URL), QUERY
+ * (a GraphQL document), RATE (requests per second), DURATION_S (seconds), TIMEOUT_MS (per request,
+ * default 10000), HUGR_SECRET_KEY (sent as x-hugr-secret-key when set: the cluster's admin).
  * It sends RATE requests a second for DURATION_S seconds, never more than RATE * DURATION_S in all, then
  * prints one line `LOAD-SUMMARY <json>`: how many requests were sent, answered without errors, failed,
  * the first failures' reasons and the latency percentiles. Progress every 5 s on standard output.
@@ -45,6 +46,12 @@ const rate = positive("RATE");
 const durationS = positive("DURATION_S");
 const timeoutMs = Number(process.env["TIMEOUT_MS"] ?? "10000");
 const total = Math.floor(rate * durationS);
+const secretKey = process.env["HUGR_SECRET_KEY"];
+const headers: Record<string, string> = {
+  "content-type": "application/json",
+  accept: "application/json",
+  ...(secretKey ? { "x-hugr-secret-key": secretKey } : {}),
+};
 
 const latencies: number[] = [];
 const failures: string[] = [];
@@ -56,7 +63,7 @@ async function one(): Promise<void> {
   try {
     const response = await fetch(target, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers,
       body: JSON.stringify({ query }),
       signal: AbortSignal.timeout(timeoutMs),
     });
