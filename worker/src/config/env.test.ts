@@ -37,7 +37,13 @@ describe("parseWorkerConfig defaults", () => {
       coreDb: { kind: "duckdb", path: join(".data", "core.duckdb"), readOnly: false },
       cache: {
         ttlMs: 300_000,
-        l1: { enabled: false, maxSizeMB: 512 },
+        l1: {
+          enabled: false,
+          maxSizeMB: 512,
+          maxItemSizeMB: 100,
+          cleanIntervalMs: undefined,
+          evictionTimeMs: undefined,
+        },
         l2: {
           enabled: false,
           backend: "redis",
@@ -73,6 +79,10 @@ describe("parseWorkerConfig defaults", () => {
       "CACHE_TTL",
       "CACHE_L1_ENABLED",
       "CACHE_L1_MAX_SIZE",
+      "CACHE_L1_MAX_ITEM_SIZE",
+      "CACHE_L1_SHARDS",
+      "CACHE_L1_CLEAN_TIME",
+      "CACHE_L1_EVICTION_TIME",
       "CACHE_L2_ENABLED",
       "CACHE_L2_BACKEND",
       "CACHE_L2_ADDRESSES",
@@ -199,7 +209,32 @@ describe("parseWorkerConfig valid forms", () => {
 
   it("reads the L1 cache", () => {
     const config = parseWorkerConfig({ CACHE_L1_ENABLED: "true", CACHE_L1_MAX_SIZE: "1024" });
-    expect(config.cache.l1).toEqual({ enabled: true, maxSizeMB: 1024 });
+    expect(config.cache.l1).toMatchObject({ enabled: true, maxSizeMB: 1024, maxItemSizeMB: 100 });
+  });
+
+  it("reads hugr's other CACHE_L1_* variables (CACHE_L1_SHARDS checked, then ignored)", () => {
+    const config = parseWorkerConfig({
+      CACHE_L1_MAX_ITEM_SIZE: "8",
+      CACHE_L1_SHARDS: "64",
+      CACHE_L1_CLEAN_TIME: "30s",
+      CACHE_L1_EVICTION_TIME: "10m",
+    });
+    expect(config.cache.l1).toEqual({
+      enabled: false,
+      maxSizeMB: 512,
+      maxItemSizeMB: 8,
+      cleanIntervalMs: 30_000,
+      evictionTimeMs: 600_000,
+    });
+  });
+
+  it.each([
+    ["CACHE_L1_MAX_ITEM_SIZE", "0"],
+    ["CACHE_L1_SHARDS", "many"],
+    ["CACHE_L1_CLEAN_TIME", "soon"],
+    ["CACHE_L1_EVICTION_TIME", "0s"],
+  ])("rejects %s=%s", (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
   });
 
   it("reads a Redis L2 cache with credentials", () => {

@@ -35,13 +35,14 @@ type L2Backend = CacheConfig["l2"]["backend"];
 const L2_BACKENDS: readonly L2Backend[] = ["redis", "memcached"];
 
 /**
- * Defaults. BIND, CLUSTER_TIMEOUT and CACHE_L1_MAX_SIZE are hugr's; hugr sets no CACHE_TTL (its zero
+ * Defaults. BIND, CLUSTER_TIMEOUT, CACHE_L1_MAX_SIZE and CACHE_L1_MAX_ITEM_SIZE are hugr's; hugr sets no CACHE_TTL (its zero
  * means "never expire"), so 5m, the value its docs use in examples. HUGR_DATA_DIR's default (".data")
  * lives in @hugr/common, with the other sections the management node reads alike.
  */
 const DEFAULT_BIND = ":15000";
 const DEFAULT_CACHE_TTL = "5m";
 const DEFAULT_L1_MAX_SIZE_MB = 512;
+const DEFAULT_L1_MAX_ITEM_SIZE_MB = 100;
 const DEFAULT_CLUSTER_TIMEOUT = "5s";
 const DEFAULT_STORAGE_CACHE_FOLDER = "object-cache";
 const DEFAULT_STORAGE_CACHE_MAX_SIZE_MB = 1024;
@@ -93,12 +94,26 @@ function readAuth(env: Env): AuthSettings {
 function readCache(env: Env): CacheConfig {
   return {
     ttlMs: readDuration(env, "CACHE_TTL", DEFAULT_CACHE_TTL),
-    l1: {
-      enabled: readBool(env, "CACHE_L1_ENABLED", false),
-      maxSizeMB: readInt(env, "CACHE_L1_MAX_SIZE", DEFAULT_L1_MAX_SIZE_MB, 1),
-    },
+    l1: readL1Cache(env),
     l2: readL2Cache(env),
   };
+}
+
+/** CACHE_L1_*: see L1CacheConfig for how each maps from hugr's bigcache settings. */
+function readL1Cache(env: Env): CacheConfig["l1"] {
+  readInt(env, "CACHE_L1_SHARDS", 1, 1); // not applicable: checked, then ignored
+  return {
+    enabled: readBool(env, "CACHE_L1_ENABLED", false),
+    maxSizeMB: readInt(env, "CACHE_L1_MAX_SIZE", DEFAULT_L1_MAX_SIZE_MB, 1),
+    maxItemSizeMB: readInt(env, "CACHE_L1_MAX_ITEM_SIZE", DEFAULT_L1_MAX_ITEM_SIZE_MB, 1),
+    cleanIntervalMs: readOptionalDuration(env, "CACHE_L1_CLEAN_TIME", MAX_TIMER_MS),
+    evictionTimeMs: readOptionalDuration(env, "CACHE_L1_EVICTION_TIME"),
+  };
+}
+
+/** A duration in milliseconds, or undefined when unset. */
+function readOptionalDuration(env: Env, name: string, maxMs?: number): number | undefined {
+  return readString(env, name) === undefined ? undefined : readDuration(env, name, "", maxMs);
 }
 
 /**

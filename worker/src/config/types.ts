@@ -34,7 +34,7 @@ export type { CoreDbConfig } from "@hugr/coredb";
 export interface CacheConfig {
   /** CACHE_TTL, milliseconds. */
   ttlMs: number;
-  l1: { enabled: boolean; maxSizeMB: number };
+  l1: L1CacheConfig;
   l2: {
     enabled: boolean;
     backend: "redis" | "memcached";
@@ -43,6 +43,33 @@ export interface CacheConfig {
     username: string | undefined;
     password: string | undefined;
   };
+}
+
+/**
+ * CACHE_L1_*. hugr hands these to bigcache; we keep hugr's meaning where it applies to lru-cache.
+ * CACHE_L1_SHARDS (bigcache's lock shards) does not apply to one JavaScript thread: it is checked
+ * (a positive integer) and otherwise ignored.
+ */
+export interface L1CacheConfig {
+  /** CACHE_L1_ENABLED, default false. */
+  enabled: boolean;
+  /** CACHE_L1_MAX_SIZE, MB, default 512 (hugr's): least recently used entries leave beyond it. */
+  maxSizeMB: number;
+  /**
+   * CACHE_L1_MAX_ITEM_SIZE, MB, default 100 (hugr's documented default): a larger entry is not held
+   * in L1 (L2 still holds it). bigcache only sizes its first allocation with it; ours is a limit.
+   */
+  maxItemSizeMB: number;
+  /**
+   * CACHE_L1_CLEAN_TIME, milliseconds (bigcache's CleanWindow): how often expired entries are purged;
+   * unset: never on a timer (they leave when read or evicted, as bigcache with no CleanWindow).
+   */
+  cleanIntervalMs: number | undefined;
+  /**
+   * CACHE_L1_EVICTION_TIME, milliseconds (bigcache's LifeWindow, its lifetime of every entry): the
+   * longest an entry stays in L1, whatever its own TTL; unset: its TTL alone.
+   */
+  evictionTimeMs: number | undefined;
 }
 
 /** The local copies of object storage files (see storages/file-cache.ts). */
