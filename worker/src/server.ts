@@ -8,12 +8,15 @@ import {
   createNodeApi,
   type ClusterAgent,
 } from "./cluster/index.js";
+import { createHash } from "node:crypto";
 import { createAuthStore, createRequestAuthenticator } from "./auth/index.js";
+import { createCache, createCacheMetrics, type Cache } from "./cache/index.js";
 import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
   createDirectWriter,
   createSourceLoader,
+  type DataSourceLoader,
   type DataSourceRuntime,
   type DataSourceWriter,
 } from "./data-sources/index.js";
@@ -22,6 +25,7 @@ import { buildSchema, createGraphQLHandler } from "./graphql/index.js";
 import { createApp, createReadiness, type Readiness } from "./http/index.js";
 import { createMetrics } from "./observability/index.js";
 import { createRequestTransactions } from "./engine/index.js";
+import { sourceTag } from "./engine/caching/results.js";
 import { createServedSchema, type ServedSchema } from "./served-schema/index.js";
 import { createStorageRegistry, type StorageRegistry } from "./storages/index.js";
 import { WORKER_VERSION } from "./version.js";
@@ -87,16 +91,24 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   });
   const core = buildSchema({ cluster: config.cluster !== undefined });
   const sources = createServedSchema(core, logger);
-  const loader = createSourceLoader({
-    registry: sources,
-    core,
-    objectStore: storages,
-    settings: config.dataSources,
-    logger,
-  });
-  const dataSources = createDataSourceRuntime({ db, logger, loader });
   const readiness = createReadiness();
   const metrics = createMetrics();
+  const cache = createCache(config.cache, {
+    logger,
+    clusterPrefix: cachePrefix(config),
+    metrics: createCacheMetrics(metrics.registry),
+  });
+  const loader = invalidatingSourceResults(
+    createSourceLoader({
+      registry: sources,
+      core,
+      objectStore: storages,
+      settings: config.dataSources,
+      logger,
+    }),
+    cache,
+  );
+  const dataSources = createDataSourceRuntime({ db, logger, loader });
   const clients = config.cluster ? createManagementClients(config.cluster) : undefined;
   const mode = createClusterMode();
   const management = clients?.operations;
@@ -111,11 +123,13 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const shared = { db, coreEngine: createCoreEngine(db), dataSources, storages, management, logger };
   const graphql = createGraphQLHandler({
     authenticate: (request) => auth.authenticate(request),
-    context: ({ identity, permissions, access }) => ({
+    cache,
+    context: ({ identity, permissions, access }, requestCache) => ({
       ...shared,
       identity,
       permissions,
       ...(access ? { access } : {}),
+      ...(requestCache ? { cache: requestCache } : {}),
       dataSourceWriter: dataSourceWriter(),
       sourceTransactions: createRequestTransactions(),
     }),
@@ -213,6 +227,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       );
       await sources.close();
       auth.close();
+      await cache.close();
       await db.close();
       logger.info("work node stopped");
     },
@@ -248,6 +263,29 @@ function describePolicy(policy: AuthPolicy): Record<string, unknown> {
     apiKeys: policy.apiKeys.map((key) => key.name),
     jwt: policy.jwt.map((provider) => provider.name),
     oidc: policy.oidc?.issuer ?? false,
+  };
+}
+
+/**
+ * Where the node's cache entries live in a shared L2: one namespace per cluster (its management
+ * node's URL, which in Kubernetes names the HugrCluster), "standalone" for a single node.
+ */
+function cachePrefix(config: WorkerConfig): string {
+  if (!config.cluster) return "standalone";
+  return createHash("sha256").update(config.cluster.managementUrl).digest("hex").slice(0, 16);
+}
+
+/** A data source loaded again or unloaded drops every cached result read from it, on every node. */
+function invalidatingSourceResults(loader: DataSourceLoader, cache: Cache): DataSourceLoader {
+  return {
+    async load(source) {
+      await loader.load(source);
+      await cache.invalidateTags([sourceTag(source.name)]);
+    },
+    async unload(name) {
+      await loader.unload(name);
+      await cache.invalidateTags([sourceTag(name)]);
+    },
   };
 }
 

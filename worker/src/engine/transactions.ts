@@ -1,4 +1,5 @@
 import type { AccessRules } from "./access.js";
+import type { RequestCache } from "./caching/results.js";
 import type { Querier, SourceEngine } from "./engine.js";
 
 /**
@@ -26,6 +27,8 @@ export interface SourceRequestContext {
   sourceTransactions: RequestTransactions;
   /** The permissions of the request's role; absent: everything is allowed (the node's own calls). */
   access?: AccessRules;
+  /** The node's result cache for this request; absent: nothing is cached. */
+  cache?: RequestCache;
 }
 
 interface Open {

@@ -5,6 +5,8 @@ import type { GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "@hugr/common";
 import { AuthFailure, type RequestAuth } from "../auth/index.js";
+import type { Cache } from "../cache/index.js";
+import { createRequestCache, type RequestCache } from "../engine/caching/results.js";
 import type { WorkerMetrics } from "../observability/index.js";
 import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
@@ -14,7 +16,9 @@ import { useSourceTransactions } from "./plugins/use-source-transactions.js";
 
 export interface GraphQLHandlerOptions {
   /** Called once per request: cheap, returning shared parts plus what can change between requests. */
-  context: (auth: RequestAuth) => GraphQLContext;
+  context: (auth: RequestAuth, cache: RequestCache | undefined) => GraphQLContext;
+  /** The node's cache; results of cached fields are kept in it. */
+  cache?: Cache;
   /** Who asks and what they may do; throws AuthFailure (answered 401/403) when they may not ask. */
   authenticate(request: Request): Promise<RequestAuth>;
   logger: Logger;
@@ -59,6 +63,7 @@ export interface GraphQLHandler {
 interface ServerContext extends Record<string, unknown> {
   schema: GraphQLSchema;
   auth: RequestAuth;
+  cache: RequestCache | undefined;
 }
 
 /**
@@ -71,7 +76,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     graphiql: false,
     landingPage: false,
     logging: false,
-    context: ({ auth }) => options.context(auth),
+    context: ({ auth, cache }) => options.context(auth, cache),
     maskedErrors: { maskError: createErrorMasker(options.logger) },
     plugins: [
       useLeasedSchema(options.schemas.schema()),
@@ -92,9 +97,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
         if (error instanceof AuthFailure) return refusal(error);
         throw error;
       }
+      const cache = options.cache?.enabled ? createRequestCache(options.cache) : undefined;
       const lease = options.schemas.acquire();
       try {
-        return await yoga.fetch(request, { schema: lease.schema, auth });
+        const response = await yoga.fetch(request, { schema: lease.schema, auth, cache });
+        return cache?.servedFromCache === undefined ? response : withMaxAge(response, cache.servedFromCache);
       } finally {
         lease.release();
       }
@@ -112,4 +119,14 @@ function refusal(failure: AuthFailure): Response {
   if (failure.status === 401) headers["www-authenticate"] = 'Bearer realm="hugr"';
   if (failure.status === 503) headers["retry-after"] = "1";
   return new Response(body, { status: failure.status, headers });
+}
+
+/**
+ * A response with a result from the cache says how long it stays valid, as Hasura does: the least
+ * time its cached results have left. A response with none keeps yoga's headers.
+ */
+function withMaxAge(response: Response, remainingMs: number): Response {
+  const headers = new Headers(response.headers);
+  headers.set("cache-control", `max-age=${Math.max(0, Math.floor(remainingMs / 1000))}`);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -1,3 +1,5 @@
+import type { CachePolicy } from "../caching/policy.js";
+
 /**
  * What a data source's catalogs describe, after parsing hugr's SDL (or introspecting the source):
  * its tables and views, their fields and the relations between them. The GraphQL schema builder and
@@ -98,6 +100,8 @@ export interface ObjectModel {
   relations: RelationModel[];
   /** `@unique(fields:, query_suffix:)`: a `<name>_by_<suffix>` query for each. */
   uniques: { fields: string[]; querySuffix: string }[];
+  /** `@cache(ttl:, key:, tags:)`: reads of the object are cached (engine/caching). */
+  cache?: CachePolicy;
   description?: string;
 }
 

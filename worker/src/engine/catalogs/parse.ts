@@ -21,6 +21,7 @@ import {
   type ObjectTypeDefinitionNode,
   type TypeNode,
 } from "graphql";
+import { parseInterval } from "../caching/policy.js";
 import { CatalogError } from "./errors.js";
 import {
   SCALAR_NAMES,
@@ -90,6 +91,14 @@ const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, Directive
       },
     },
   ],
+  [
+    "cache",
+    {
+      on: "type",
+      repeatable: false,
+      args: { ttl: { kind: "value" }, key: { kind: "string" }, tags: { kind: "strings" } },
+    },
+  ],
   ["pk", { on: "field", repeatable: false, args: {} }],
   ["field_source", { on: "field", repeatable: false, args: { field: { kind: "string", required: true } } }],
   [
@@ -116,7 +125,6 @@ const UNSUPPORTED_HUGR_DIRECTIVES = new Set([
   "sql",
   "geometry_info",
   "filter_required",
-  "cache",
   "no_cache",
   "function_call",
   "table_function_call_join",
@@ -124,7 +132,7 @@ const UNSUPPORTED_HUGR_DIRECTIVES = new Set([
 ]);
 
 const SUPPORTED_DIRECTIVES =
-  "@table, @view, @unique and @references on types; @pk, @field_source, @default and @field_references on fields";
+  "@table, @view, @unique, @references and @cache on types; @pk, @field_source, @default and @field_references on fields";
 
 /** hugr's names: GraphQL names, without the `__` prefix GraphQL reserves for introspection. */
 const HUGR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -263,6 +271,7 @@ function declareObject(node: ObjectTypeDefinitionNode, types: ReadonlyMap<string
     fields: fieldModels,
     relations: [],
     uniques: uniques(name, directives, fieldModels),
+    ...cachePolicy(directives),
     ...describe(node),
   };
   return { model, node, directives, fields, relationNodes: new Map() };
@@ -292,6 +301,27 @@ function dataObject(
   }
   const sql = text(view, "sql");
   return { kind: "view", sqlName: text(view, "name") ?? name, ...(sql !== undefined && { sql }) };
+}
+
+/** `@cache(ttl:, key:, tags:)` on a type: its reads are cached. */
+function cachePolicy(directives: readonly Directive[]): Pick<ObjectModel, "cache"> {
+  const directive = directives.find((d) => d.name === "cache");
+  if (!directive) return {};
+  const ttl = directive.args["ttl"];
+  let ttlMs: number | undefined;
+  if (ttl !== undefined) {
+    const parsed = parseInterval(ttl);
+    if (typeof parsed === "string") fail(directive.node, `@cache(ttl:): ${parsed}`);
+    ttlMs = parsed;
+  }
+  const key = text(directive, "key");
+  return {
+    cache: {
+      ...(ttlMs !== undefined && { ttlMs }),
+      ...(key !== undefined && { key }),
+      tags: list(directive, "tags") ?? [],
+    },
+  };
 }
 
 function uniques(

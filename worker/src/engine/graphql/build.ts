@@ -17,6 +17,7 @@ import type { FieldModel } from "../catalogs/index.js";
 import type { CatalogObject } from "../sql/catalog.js";
 import { compileAggregation, compileByKey, compileList } from "../sql/select.js";
 import type { SourceRequestContext } from "../transactions.js";
+import { cachedRead, wrote } from "../caching/results.js";
 import { accessOf, objectTypeName } from "./access.js";
 import type { SourceSchemaInput } from "./input.js";
 import { byResponseKey, meta, type SharedTypes } from "./shared.js";
@@ -327,8 +328,11 @@ function queryFields(
   const name = types.field(object);
   const row = types.row(object);
   const read = createReadRunner(input);
-  const run = (context: unknown, info: GraphQLResolveInfo, compile: Compile) =>
-    read(input.engine(context), info, compile, accessOf(context));
+  const run = (context: unknown, info: GraphQLResolveInfo, compile: Compile) => {
+    const access = accessOf(context);
+    const on = { source: input.name, objectPolicy: object.model.cache, access };
+    return cachedRead(context, info, on, () => read(input.engine(context), info, compile, access));
+  };
   const fields: Record<string, Field> = {
     [name]: {
       type: nonNullList(row),
@@ -397,15 +401,20 @@ function mutationFields(
   const result = input.shared.operationResult;
   const filter = { type: new GraphQLNonNull(types.filter(object)) };
   const writes = writesOf(input, object);
-  const inOrder = <T>(context: unknown, write: () => Promise<T>): Promise<T> =>
-    (context as SourceRequestContext).sourceTransactions.inOrder(write);
+  /** Runs a write in document order, then records what it wrote for the cache. */
+  const inOrder = <T>(context: unknown, write: () => Promise<T>, data?: unknown): Promise<T> =>
+    (context as SourceRequestContext).sourceTransactions.inOrder(async () => {
+      const result = await write();
+      wrote(context, writtenTypes(input, types, object, data));
+      return result;
+    });
   return {
     [`insert_${name}`]: {
       type: rows || object.pk.length > 0 ? row : result,
       description: `Inserts a ${typeName} row (and the related rows given with it, in the same transaction)`,
       args: { data: { type: new GraphQLNonNull(types.insertData(object)) } },
       resolve: (_source, args, context, info) =>
-        inOrder(context, () => writes.insert(args["data"], context, info)),
+        inOrder(context, () => writes.insert(args["data"], context, info), args["data"]),
     },
     [`update_${name}`]: {
       type: rows ? nonNullList(row) : result,
@@ -426,4 +435,31 @@ function mutationFields(
         inOrder(context, () => writes.delete(args["filter"], context, info)),
     },
   };
+}
+
+/** The object types a write changes: the object's, and those of the related rows an insert carries. */
+function writtenTypes(
+  input: SourceSchemaInput,
+  types: ObjectTypes,
+  object: CatalogObject,
+  data: unknown,
+): string[] {
+  const found = new Set<string>([types.name(object)]);
+  const visit = (current: CatalogObject, value: unknown) => {
+    const rows = Array.isArray(value) ? value : [value];
+    for (const row of rows) {
+      if (typeof row !== "object" || row === null) continue;
+      for (const [key, nested] of Object.entries(row as Record<string, unknown>)) {
+        const relation = current.relation(key);
+        if (!relation || nested === null || nested === undefined) continue;
+        const target = input.catalog.object(relation.target);
+        found.add(types.name(target));
+        // A many-to-many insert writes the link table too.
+        if (relation.through) found.add(types.name(input.catalog.object(relation.through.object)));
+        visit(target, nested);
+      }
+    }
+  };
+  visit(object, data);
+  return [...found];
 }

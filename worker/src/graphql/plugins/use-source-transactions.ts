@@ -5,17 +5,24 @@ import type { RequestTransactions, SourceRequestContext } from "../../engine/ind
 /**
  * Ends the request's data source transactions when execution is done: commit when no field failed,
  * roll back otherwise. A failed commit turns the whole result into that error (nothing was written).
+ * Then the cached results of what the request wrote are dropped, on every node: after the commit, so
+ * no request can cache the old rows again in between.
  */
 export function useSourceTransactions(): Plugin<SourceRequestContext> {
   return {
     onExecute({ args }) {
-      const transactions = args.contextValue.sourceTransactions;
+      const { sourceTransactions: transactions, cache } = args.contextValue;
       return {
         onExecuteDone({ result, setResult }) {
           // Most requests write nothing: they end here, without a promise.
-          if (!transactions.begun()) return undefined;
+          const written = cache?.written.size ?? 0;
+          if (!transactions.begun() && written === 0) return undefined;
           const failed = "errors" in result && (result as ExecutionResult).errors !== undefined;
-          return finish(transactions, !failed, setResult);
+          return (async () => {
+            if (transactions.begun()) await finish(transactions, !failed, setResult);
+            // Writes of the core module commit field by field: drop what was written, failed or not.
+            if (cache && written > 0) await cache.cache.invalidateTags([...cache.written]);
+          })();
         },
       };
     },

@@ -1,12 +1,14 @@
 import { filterSchema, pruneSchema } from "@graphql-tools/utils";
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
 import { withCoreTables } from "../../core-module/index.js";
+import { withCacheDirectives } from "../../engine/caching/directives.js";
 import { builder } from "../builder.js";
 import "./scalars.js";
 import "./modules.js";
 import "./data-source-functions.js";
 import "./cluster.js";
 import "./auth.js";
+import "./cache.js";
 
 export interface SchemaOptions {
   /** Cluster mode: the schema includes the core.cluster module, as in hugr. */
@@ -15,12 +17,17 @@ export interface SchemaOptions {
 
 /** The node's GraphQL schema: the core module, and core.cluster in cluster mode. */
 export function buildSchema(options: SchemaOptions): GraphQLSchema {
-  full ??= withCoreTables(builder.toSchema({ sortSchema: true }));
+  base ??= withCoreTables(builder.toSchema({ sortSchema: true }));
+  // The cache's directives after pruning, which would drop the Interval scalar only they use.
+  full ??= withCacheDirectives(base);
   if (options.cluster) return full;
-  single ??= pruneSchema(filterSchema({ schema: full, fieldFilter: (_type, field) => field !== "cluster" }));
+  single ??= withCacheDirectives(
+    pruneSchema(filterSchema({ schema: base, fieldFilter: (_type, field) => field !== "cluster" })),
+  );
   return single;
 }
 
+let base: GraphQLSchema | undefined;
 let full: GraphQLSchema | undefined;
 let single: GraphQLSchema | undefined;
 
