@@ -312,10 +312,10 @@ describe("load failures", () => {
   });
 
   it("an unsupported directive: named, with where it is", async () => {
-    const sdl = 'type products @table(name: "products") @cache(ttl: 60) {\n  id: Int! @pk\n}\n';
+    const sdl = 'type products @table(name: "products") @hypertable {\n  id: Int! @pk\n}\n';
     const message = await failedLoad("baddirective", sdl);
     expect(message).toMatch(
-      /^text:baddirective:1:40: @cache on type 'products' is a hugr directive this server does not support;/,
+      /^text:baddirective:1:40: @hypertable on type 'products' is a hugr directive this server does not support;/,
     );
   });
 

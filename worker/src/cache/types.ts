@@ -71,7 +71,8 @@ export interface Cache {
 export interface CreateCacheOptions {
   logger: Logger;
   /**
-   * The cluster's name (or "standalone"): every L2 key, tag and channel lives under
+   * The cluster's namespace (the node passes "standalone", or a digest of its management node's URL,
+   * see server.ts): every L2 key, tag and channel lives under
    * `hugr:<clusterPrefix>:`, so clusters sharing a Redis or Memcached never see nor drop each
    * other's entries.
    */

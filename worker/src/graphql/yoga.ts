@@ -123,10 +123,11 @@ function refusal(failure: AuthFailure): Response {
 
 /**
  * A response with a result from the cache says how long it stays valid, as Hasura does: the least
- * time its cached results have left. A response with none keeps yoga's headers.
+ * time its cached results have left. Private: the answer is the asker's (their role's rules), never
+ * one for a shared HTTP cache. A response with none keeps yoga's headers.
  */
 function withMaxAge(response: Response, remainingMs: number): Response {
   const headers = new Headers(response.headers);
-  headers.set("cache-control", `max-age=${Math.max(0, Math.floor(remainingMs / 1000))}`);
+  headers.set("cache-control", `private, max-age=${Math.max(0, Math.floor(remainingMs / 1000))}`);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

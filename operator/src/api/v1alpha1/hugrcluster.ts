@@ -150,7 +150,7 @@ const L2CacheSchema = Type.Object(
     ),
   },
   {
-    description: "The shared (L2) cache; recommended in a cluster, where it also caches role permissions.",
+    description: "The shared (L2) cache; recommended in a cluster, where every node shares its cached results.",
     ...cel({
       rule: "!(has(self.enabled) && self.enabled) || (has(self.backend) && has(self.addresses) && size(self.addresses) > 0)",
       message:

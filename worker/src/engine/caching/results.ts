@@ -51,7 +51,7 @@ type Decision = { mode: "read" | "refresh"; policy: CachePolicy };
  */
 function decide(info: GraphQLResolveInfo, objectPolicy: CachePolicy | undefined): Decision | undefined {
   const [node] = info.fieldNodes;
-  if (!node?.directives?.length) return objectPolicy && { mode: "read", policy: objectPolicy };
+  if (!node?.directives?.length) return objectPolicy && { mode: "read", policy: withoutKey(objectPolicy) };
   const values = (directive: (typeof CACHE_DIRECTIVES)[number] | undefined) =>
     directive && getDirectiveValues(directive, node, info.variableValues);
   if (values(NO_CACHE)) return undefined;
@@ -62,9 +62,17 @@ function decide(info: GraphQLResolveInfo, objectPolicy: CachePolicy | undefined)
         ...(asked.key !== undefined && { key: asked.key }),
         tags: asked.tags ?? [],
       }
-    : objectPolicy;
+    : objectPolicy && withoutKey(objectPolicy);
   if (!policy) return undefined;
   return { mode: values(INVALIDATE_CACHE) ? "refresh" : "read", policy };
+}
+
+/**
+ * A catalog's `@cache(key:)` would give every query of the object one entry: the object's queries
+ * are keyed by what they ask instead (a key belongs on the query's field, which asks one thing).
+ */
+function withoutKey({ key: _ignored, ...policy }: CachePolicy): CachePolicy {
+  return policy;
 }
 
 /**
@@ -109,14 +117,26 @@ export async function cachedRead(
 }
 
 /**
- * The key of a field's result: hugr's explicit key, else a digest of the field as written (its
- * selection and arguments) and the variables; either scoped by the asker's rules.
+ * The key of a field's result: the field's name and hugr's explicit key (which names the result:
+ * the same key with other arguments or another selection gets the same entry, as in hugr), else a
+ * digest of the field as written (its selection and arguments) and the variables; either scoped by
+ * the asker's rules.
  */
 function resultKey(info: GraphQLResolveInfo, policy: CachePolicy, access: AccessRules | undefined): string {
   const scope = access?.key ?? "";
+  // Every node of the field (GraphQL merges a field asked twice), without @invalidate_cache (it
+  // refreshes the result the same field reads without it), and the fragments its selection may spread.
+  const asked = info.fieldNodes.map((node: FieldNode) =>
+    print({ ...node, directives: node.directives?.filter((d) => d.name.value !== INVALIDATE_CACHE?.name) }),
+  );
+  const fragments = Object.values(info.fragments)
+    .map((fragment) => print(fragment))
+    .sort();
+  const field = `${info.parentType.name}.${info.fieldName}`;
   const what =
-    policy.key ??
-    `${info.parentType.name}.${info.fieldName}:${print(info.fieldNodes[0] as FieldNode)}:${JSON.stringify(info.variableValues)}`;
+    policy.key !== undefined
+      ? `${field}:key:${policy.key}`
+      : `${field}:${[...asked, ...fragments].join("\n")}:${JSON.stringify(info.variableValues)}`;
   return `result:${createHash("sha256").update(`${what}\u0000${scope}`).digest("base64url")}`;
 }
 
@@ -146,7 +166,7 @@ function objectsRead(info: GraphQLResolveInfo): string[] {
     }
   };
   const returned = getNamedType(info.returnType);
-  if (isObjectType(returned)) visit(returned, info.fieldNodes[0]?.selectionSet);
+  if (isObjectType(returned)) for (const node of info.fieldNodes) visit(returned, node.selectionSet);
   return [...found];
 }
 

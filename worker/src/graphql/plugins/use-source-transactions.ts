@@ -14,10 +14,12 @@ export function useSourceTransactions(): Plugin<SourceRequestContext> {
       const { sourceTransactions: transactions, cache } = args.contextValue;
       return {
         onExecuteDone({ result, setResult }) {
+          const failed = "errors" in result && (result as ExecutionResult).errors !== undefined;
+          // An answer with errors is not one a client should keep: no Cache-Control max-age.
+          if (failed && cache) cache.servedFromCache = undefined;
           // Most requests write nothing: they end here, without a promise.
           const written = cache?.written.size ?? 0;
           if (!transactions.begun() && written === 0) return undefined;
-          const failed = "errors" in result && (result as ExecutionResult).errors !== undefined;
           return (async () => {
             if (transactions.begun()) await finish(transactions, !failed, setResult);
             // Writes of the core module commit field by field: drop what was written, failed or not.
