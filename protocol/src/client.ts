@@ -1,6 +1,7 @@
 import {
   managementPaths,
   nodePaths,
+  type CacheInvalidation,
   type ClusterOperationResult,
   type DataSourceDefinition,
   type DataSourceStatusResponse,
@@ -59,6 +60,8 @@ export interface ManagementClient {
   putDataSource(definition: DataSourceDefinition): Promise<ClusterOperationResult>;
   /** Managed clusters only: deletes a data source (its custom resource). */
   deleteDataSource(name: string): Promise<ClusterOperationResult>;
+  /** Relays a cache invalidation to every ready node. */
+  invalidateCache(message: CacheInvalidation): Promise<ClusterOperationResult>;
 }
 
 /** The node API, as the management node calls it on one work node. */
@@ -70,6 +73,7 @@ export interface NodeClient {
   storages(): Promise<NodeStoragesResponse>;
   registerStorage(spec: StorageSpec): Promise<NodeOperationResult>;
   unregisterStorage(name: string): Promise<NodeOperationResult>;
+  invalidateCache(message: CacheInvalidation): Promise<NodeOperationResult>;
 }
 
 /**
@@ -92,6 +96,7 @@ export function createManagementClient(options: SignedClientOptions): Management
     unregisterStorage: (name) => request("DELETE", managementPaths.storage(name)),
     putDataSource: (definition) => request("PUT", managementPaths.dataSource(definition.name), definition),
     deleteDataSource: (name) => request("DELETE", managementPaths.dataSource(name)),
+    invalidateCache: (message) => request("POST", managementPaths.cacheInvalidations, message),
   };
 }
 
@@ -107,6 +112,7 @@ export function createNodeClient(options: SignedClientOptions): NodeClient {
     storages: () => request("GET", nodePaths.storages),
     registerStorage: (spec) => request("PUT", nodePaths.storage(spec.name), spec),
     unregisterStorage: (name) => request("DELETE", nodePaths.storage(name)),
+    invalidateCache: (message) => request("POST", nodePaths.cacheInvalidations, message),
   };
 }
 

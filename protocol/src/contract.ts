@@ -34,6 +34,11 @@ export const managementPaths = {
    * deletes it (unloaded everywhere, row removed). 409 CONFLICT: a field is managed by someone else.
    */
   dataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}`,
+  /**
+   * POST CacheInvalidation -> ClusterOperationResult: relayed to every ready node's cache (when the
+   * shared cache is not Redis, whose pub/sub carries them itself).
+   */
+  cacheInvalidations: "/v1/cache/invalidations",
 } as const;
 
 /** Paths of the node API, served by every work node under its own URL. */
@@ -50,6 +55,8 @@ export const nodePaths = {
   storages: "/cluster/v1/storages",
   /** PUT StorageSpec -> NodeOperationResult; DELETE -> NodeOperationResult. */
   storage: (name: string) => `/cluster/v1/storages/${encodeURIComponent(name)}`,
+  /** POST CacheInvalidation -> NodeOperationResult: drop the matching entries of the node's L1. */
+  cacheInvalidations: "/cluster/v1/cache/invalidations",
 } as const;
 
 // ---- membership -----------------------------------------------------------------------------
@@ -191,6 +198,15 @@ export interface AuthConfigFile {
   format: "yaml" | "json";
   contents: string;
 }
+
+/**
+ * Cached results a node dropped, for the others to drop from their L1: those carrying any of `tags`,
+ * or every result of the cluster (`scope: "all"`). `origin` is the sending cache's id: it ignores its
+ * own message.
+ */
+export type CacheInvalidation =
+  | { origin: string; scope: "tags"; tags: string[] }
+  | { origin: string; scope: "all" };
 
 /** An object storage (hugr's register_object_storage arguments). `key` and `secret` are credentials. */
 export interface StorageSpec {

@@ -3,6 +3,7 @@ export { API_VERSION, managementPaths, nodePaths } from "./contract.js";
 export type {
   AuthConfigFile,
   AuthSettings,
+  CacheInvalidation,
   ClusterOperationResult,
   DataSourceDefinition,
   DataSourceStatusResponse,
@@ -42,6 +43,7 @@ export type { ProtocolErrorCode, ProtocolErrorOptions } from "./errors.js";
 export { jsonError, verifySignature } from "./middleware.js";
 export {
   BadRequest,
+  cacheInvalidation,
   dataSourceDefinition,
   dataSourceName,
   heartbeatRequest,

@@ -1,4 +1,10 @@
-import type { DataSourceDefinition, HeartbeatRequest, RegisterNodeRequest, StorageSpec } from "./contract.js";
+import type {
+  CacheInvalidation,
+  DataSourceDefinition,
+  HeartbeatRequest,
+  RegisterNodeRequest,
+  StorageSpec,
+} from "./contract.js";
 
 /**
  * The contract's checks of every request, run once at the edge of both APIs (the management node's
@@ -77,6 +83,25 @@ function httpUrl(body: Json, field: string): string {
 export function registerRequest(body: unknown): RegisterNodeRequest {
   const json = object(body);
   return { name: nodeName(text(json, "name")), url: httpUrl(json, "url"), version: text(json, "version") };
+}
+
+/** At most this many tags in one invalidation, each at most NAME_MAX characters. */
+const INVALIDATION_TAGS_MAX = 10_000;
+
+export function cacheInvalidation(body: unknown): CacheInvalidation {
+  const json = object(body);
+  const origin = text(json, "origin");
+  if (origin.length > NAME_MAX) throw new BadRequest(`origin must be at most ${NAME_MAX} characters`);
+  if (json["scope"] === "all") return { origin, scope: "all" };
+  if (json["scope"] !== "tags") throw new BadRequest('scope must be "tags" or "all"');
+  const tags = json["tags"];
+  if (!Array.isArray(tags) || tags.length === 0 || tags.length > INVALIDATION_TAGS_MAX)
+    throw new BadRequest(`tags must be a list of 1 to ${INVALIDATION_TAGS_MAX} strings`);
+  for (const tag of tags) {
+    if (typeof tag !== "string" || tag === "" || tag.length > NAME_MAX)
+      throw new BadRequest(`tags must hold non-empty strings of at most ${NAME_MAX} characters`);
+  }
+  return { origin, scope: "tags", tags: tags as string[] };
 }
 
 export function heartbeatRequest(body: unknown): HeartbeatRequest {

@@ -10,7 +10,7 @@ import {
 } from "./cluster/index.js";
 import { createHash } from "node:crypto";
 import { createAuthStore, createRequestAuthenticator } from "./auth/index.js";
-import { createCache, createCacheMetrics, type Cache } from "./cache/index.js";
+import { createCache, createCacheMetrics, type Cache, type CreateCacheOptions } from "./cache/index.js";
 import type { WorkerConfig } from "./config/index.js";
 import {
   createDataSourceRuntime,
@@ -93,10 +93,12 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const sources = createServedSchema(core, logger);
   const readiness = createReadiness();
   const metrics = createMetrics();
+  const clients = config.cluster ? createManagementClients(config.cluster) : undefined;
   const cache = createCache(config.cache, {
     logger,
     clusterPrefix: cachePrefix(config),
     metrics: createCacheMetrics(metrics.registry),
+    ...relayedInvalidations(config, clients, logger),
   });
   const loader = invalidatingSourceResults(
     createSourceLoader({
@@ -109,7 +111,6 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     cache,
   );
   const dataSources = createDataSourceRuntime({ db, logger, loader });
-  const clients = config.cluster ? createManagementClients(config.cluster) : undefined;
   const mode = createClusterMode();
   const management = clients?.operations;
   const dataSourceWriter: () => DataSourceWriter = management
@@ -145,6 +146,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         readiness,
         dataSources,
         storages,
+        cache,
       })
     : undefined;
   const app = createApp({
@@ -273,6 +275,30 @@ function describePolicy(policy: AuthPolicy): Record<string, unknown> {
 function cachePrefix(config: WorkerConfig): string {
   if (!config.cluster) return "standalone";
   return createHash("sha256").update(config.cluster.managementUrl).digest("hex").slice(0, 16);
+}
+
+/**
+ * Without Redis (whose pub/sub carries them) a cluster node's cache invalidations reach the other
+ * nodes through the management node, which relays them to every ready node. Best effort: a relay
+ * that fails leaves the other nodes' L1 entries until their TTL, which the warning says.
+ */
+function relayedInvalidations(
+  config: WorkerConfig,
+  clients: ReturnType<typeof createManagementClients> | undefined,
+  logger: Logger,
+): Pick<CreateCacheOptions, "broadcast"> {
+  const { l1, l2 } = config.cache;
+  if (!clients || !l1.enabled || (l2.enabled && l2.backend === "redis")) return {};
+  return {
+    broadcast: async (message) => {
+      const result = await clients.operations.invalidateCache(message).catch((error: unknown) => {
+        logger.warn({ err: error }, "cache invalidation not relayed: other nodes keep their entries until their TTL");
+        return undefined;
+      });
+      const failed = result?.nodes.filter((node) => !node.success).map((node) => node.node) ?? [];
+      if (failed.length > 0) logger.warn({ nodes: failed }, "cache invalidation not applied on some nodes");
+    },
+  };
 }
 
 /** A data source loaded again or unloaded drops every cached result read from it, on every node. */

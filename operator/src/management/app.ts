@@ -2,6 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "@hugr/common";
 import {
   BadRequest,
+  cacheInvalidation,
   dataSourceDefinition,
   dataSourceName,
   heartbeatRequest,
@@ -185,5 +186,8 @@ function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
     return c.json(await operations(c).registerStorage(spec));
   });
   api.delete("/storages/:storage", async (c) => c.json(await operations(c).unregisterStorage(storage(c))));
+  api.post(relative(managementPaths.cacheInvalidations), async (c) =>
+    c.json(await service(c).invalidateCache(cacheInvalidation(await c.req.json()))),
+  );
   return api;
 }

@@ -13,6 +13,7 @@ import {
   type RegisterNodeRequest,
   type RegisterNodeResponse,
   type StorageSpec,
+  type CacheInvalidation,
   type StoragesResponse,
 } from "@hugr/protocol";
 import { createDesiredState, type DesiredState } from "./desired-state.js";
@@ -63,6 +64,8 @@ export interface ClusterService {
   storages(): Promise<StoragesResponse>;
   registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
   unregisterStorage(name: string): Promise<ClusterOperationResult>;
+  /** Relays a node's cache invalidation to every ready node (its sender ignores its own). */
+  invalidateCache(message: CacheInvalidation): Promise<ClusterOperationResult>;
   /** One round of health checks (the timer runs it every CHECK). */
   checkHealth(): Promise<void>;
   /** Replaces the authentication settings; nodes receive them with their next heartbeat answer. */
@@ -113,6 +116,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
   async function operate(
     operation: string,
     run: (client: NodeClient) => Promise<NodeOperationResult>,
+    level: "info" | "debug" = "info",
   ): Promise<ClusterOperationResult> {
     const all = registry.list();
     const ready = all.filter((n) => n.ready);
@@ -125,7 +129,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     for (const failed of result.nodes.filter((n) => !n.success)) {
       metrics.fanOutNodeFailures.inc({ cluster, operation, node: failed.node });
     }
-    logger.info(
+    logger[level](
       {
         operation,
         success: result.success,
@@ -282,6 +286,9 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
       await desired.removeStorage(name);
       return operate("unregister_object_storage", (client) => client.unregisterStorage(name));
     },
+    // As frequent as the cluster's writes: logged at debug, counted in the fan-out metrics.
+    invalidateCache: (message) =>
+      operate("invalidate_cache", (client) => client.invalidateCache(message), "debug"),
     setAuth(auth) {
       desired.setAuth(auth);
     },

@@ -1,4 +1,5 @@
 import type { Logger } from "@hugr/common";
+import type { CacheInvalidation } from "@hugr/protocol";
 import type { CacheMetrics } from "./metrics.js";
 
 /**
@@ -25,12 +26,11 @@ export interface GetOrLoadOptions extends CacheSetOptions {
 }
 
 /**
- * An invalidation made on one node, for the others: drop the L1 entries carrying any of `tags`, or
- * every L1 entry of this cluster (`scope: "all"`). `origin` is the sending cache's {@link Cache.id};
- * a cache ignores its own messages (it has applied them already).
+ * An invalidation made on one node, for the others (the management API's contract, which relays it
+ * when L2 is not Redis): `origin` is the sending cache's {@link Cache.id}; a cache ignores its own
+ * messages (it has applied them already).
  */
-export type CacheInvalidation =
-  { origin: string; scope: "tags"; tags: string[] } | { origin: string; scope: "all" };
+export type { CacheInvalidation } from "@hugr/protocol";
 
 /**
  * The node's two-level cache. No method throws because of L2: a failing, slow or unreachable L2 is

@@ -1,12 +1,14 @@
 import { Hono, type Context } from "hono";
 import {
   BadRequest,
+  cacheInvalidation,
   dataSourceName,
   jsonError,
   nodePaths,
   storageName,
   storageSpec,
   verifySignature,
+  type CacheInvalidation,
   type NodeDataSourceStatus,
   type NodeOperationResult,
 } from "@hugr/protocol";
@@ -19,6 +21,8 @@ export interface NodeApiOptions extends ClusterTargets {
   version: string;
   secret: string;
   readiness: Readiness;
+  /** The node's cache, told of invalidations made on other nodes (relayed by the management node). */
+  cache: { onRemoteInvalidation(message: CacheInvalidation): void };
 }
 
 /**
@@ -66,6 +70,10 @@ export function createNodeApi(options: NodeApiOptions): Hono {
   api.get(nodePaths.storages, (c) => c.json({ storages: options.storages.infos() }));
   api.put("/cluster/v1/storages/:name", async (c) => {
     options.storages.put(storageSpec(await c.req.json(), storageName(c.req.param("name") ?? "")));
+    return c.json(ok());
+  });
+  api.post(nodePaths.cacheInvalidations, async (c) => {
+    options.cache.onRemoteInvalidation(cacheInvalidation(await c.req.json()));
     return c.json(ok());
   });
   api.delete("/cluster/v1/storages/:name", (c) => {
