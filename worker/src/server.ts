@@ -118,7 +118,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     : constant(createDirectWriter({ db, runtime: dataSources, management, logger }));
   const auth = createRequestAuthenticator({
     policy: initialPolicy(config, logger),
-    store: createAuthStore(db),
+    store: createAuthStore(db, cache),
     logger,
   });
   const shared = { db, coreEngine: createCoreEngine(db), dataSources, storages, management, logger };

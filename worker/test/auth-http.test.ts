@@ -126,6 +126,8 @@ jwt:
       SECRET_KEY: SECRET,
       AUTH_CONFIG_FILE: authFile,
       ALLOW_MANAGED_API_KEYS: "true",
+      // Managed keys are looked up through the cache: a key's change must still apply at once.
+      CACHE_L1_ENABLED: "true",
       LOG_LEVEL: "debug",
     },
     { logDestination },
@@ -204,6 +206,14 @@ describe("keys", () => {
     await refused({ "x-hugr-api-key": MANAGED.disabled }, 401);
     await refused({ "x-hugr-api-key": MANAGED.expired }, 401);
     await refused({ "x-hugr-api-key": "mk-unknown" }, 401);
+  });
+
+  it("a managed key disabled through the core module is refused at its next request", async () => {
+    expect(await me({ "x-hugr-api-key": MANAGED.later })).toMatchObject({ role: "analyst" });
+    await admin(
+      `mutation { core { update_api_keys(filter: {name: {eq: "pilot"}}, data: {disabled: true}) { name } } }`,
+    );
+    await refused({ "x-hugr-api-key": MANAGED.later }, 401);
   });
 });
 

@@ -55,7 +55,9 @@ beforeAll(async () => {
   pg = await startPostgres();
   const shopUrl = await createShopDatabase(pg, "shop_perm");
   shop = postgres(shopUrl, { max: 2, onnotice: () => {} });
-  node = await startInProcessWorker({ CORE_DB_PATH: pg.url, SECRET_KEY: SECRET });
+  // With the cache on: role permissions are looked up through it, so every "applies at once" below
+  // also proves that writes to the core tables drop them (e2e/cluster/auth.test.ts runs without).
+  node = await startInProcessWorker({ CORE_DB_PATH: pg.url, SECRET_KEY: SECRET, CACHE_L1_ENABLED: "true" });
   await asAdmin(
     `mutation($data: data_sources_mut_input_data!) { core { insert_data_sources(data: $data) { name } } }`,
     {

@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
 import type { ReadThrough } from "@hugr/coredb";
+import type { Cache } from "../cache/index.js";
+import { objectTag } from "../engine/caching/results.js";
 import type { CredentialStore, ManagedApiKey, RoleInfo } from "./identity.js";
 import { rolePermissions, type PermissionRow, type RolePermissions } from "./permissions/rules.js";
 
@@ -31,21 +34,24 @@ interface ApiKeyRow {
 }
 
 /**
- * Reads through the core database's read cache, which every write through any node invalidates at
- * once (NOTIFY), so a role, permission or key changed on one node applies on every node at once; the
- * cache's TTL bounds staleness after direct SQL. A role's permissions are built once per cached
- * answer (keyed by the answer itself), so a hot role costs a map lookup per request.
+ * Reads through the node's cache when it is on (see cachedLookups), and always through the core
+ * database's read cache, which every write through any node invalidates at once (NOTIFY): a role,
+ * permission or key changed on one node applies on every node at once. A role's permissions are
+ * built once per answer (keyed by the answer itself), so a hot role costs a map lookup per request.
  */
-export function createAuthStore(db: ReadThrough): AuthStore {
+export function createAuthStore(db: ReadThrough, cache?: Cache): AuthStore {
   const built = new WeakMap<object, RolePermissions>();
+  const through: Lookup = cache?.enabled ? cachedLookups(cache) : (_key, _tags, read) => read();
   const roleRows = (role: string) =>
-    db.cachedQuery<RoleRow>(
-      `SELECT r.name, r.disabled AS role_disabled, r.can_impersonate,
-              p.type_name, p.field_name, p.hidden, p.disabled, p.filter, p.data
-         FROM roles r LEFT JOIN permissions p ON p.role = r.name
-        WHERE r.name = $1
-        ORDER BY p.type_name, p.field_name`,
-      [role],
+    through(`auth:role:${role}`, [objectTag("roles"), objectTag("role_permissions")], () =>
+      db.cachedQuery<RoleRow>(
+        `SELECT r.name, r.disabled AS role_disabled, r.can_impersonate,
+                p.type_name, p.field_name, p.hidden, p.disabled, p.filter, p.data
+           FROM roles r LEFT JOIN permissions p ON p.role = r.name
+          WHERE r.name = $1
+          ORDER BY p.type_name, p.field_name`,
+        [role],
+      ),
     );
   return {
     async role(name): Promise<RoleInfo | undefined> {
@@ -67,10 +73,14 @@ export function createAuthStore(db: ReadThrough): AuthStore {
       return permissions;
     },
     async apiKey(key): Promise<ManagedApiKey | undefined> {
-      const [row] = await db.cachedQuery<ApiKeyRow>(
-        `SELECT name, default_role, disabled, is_temporal, expires_at, headers, claims
-           FROM api_keys WHERE key = $1`,
-        [key],
+      // Kept under the key's digest: a key never appears in the cache's key names (Redis, Memcached).
+      const digest = createHash("sha256").update(key).digest("base64url");
+      const [row] = await through(`auth:api-key:${digest}`, [objectTag("api_keys")], () =>
+        db.cachedQuery<ApiKeyRow>(
+          `SELECT name, default_role, disabled, is_temporal, expires_at, headers, claims
+             FROM api_keys WHERE key = $1`,
+          [key],
+        ),
       );
       if (!row) return undefined;
       const headers = jsonObject(row.headers);
@@ -88,6 +98,31 @@ export function createAuthStore(db: ReadThrough): AuthStore {
         claims: jsonObject(row.claims),
       };
     },
+  };
+}
+
+/** A read of core rows, through the cache or not. */
+type Lookup = <T>(key: string, tags: string[], read: () => Promise<T[]>) => Promise<T[]>;
+
+/** Parsed answers kept per cached text, so a hot role's rows (and what is built from them) are reused. */
+const PARSED_ANSWERS = 256;
+
+/**
+ * Lookups through the node's cache (L1, and L2 shared by the cluster), as hugr caches role
+ * permissions and managed keys: tagged with the core tables they read, which every write through the
+ * engine drops on every node. Direct SQL changes wait for CACHE_TTL, as in hugr.
+ */
+function cachedLookups(cache: Cache): Lookup {
+  const parsed = new Map<string, unknown[]>();
+  return async <T>(key: string, tags: string[], read: () => Promise<T[]>): Promise<T[]> => {
+    const text = (await cache.getOrLoad(key, async () => JSON.stringify(await read()), { tags })).toString();
+    let rows = parsed.get(text);
+    if (!rows) {
+      rows = JSON.parse(text) as unknown[];
+      if (parsed.size >= PARSED_ANSWERS) parsed.delete(parsed.keys().next().value as string);
+      parsed.set(text, rows);
+    }
+    return rows as T[];
   };
 }
 
