@@ -10,10 +10,9 @@ import type { GraphQLResponse } from "../../worker/test/harness/worker.js";
 import { ADD_DATA_SOURCE } from "../../worker/test/reference-queries.js";
 import {
   eventually,
-  freePort,
   graphql,
+  startClusterWorker,
   startManagement,
-  startWorker,
   type RunningProcess,
 } from "../harness/processes.js";
 import { LOAD_DATA_SOURCE } from "./reference-cluster-queries.js";
@@ -219,18 +218,11 @@ async function dataSourceNames(node: RunningProcess, headers: Headers): Promise<
 }
 
 async function startNode(name: string): Promise<RunningProcess> {
-  const port = await freePort();
-  return startWorker(name, {
-    port,
-    env: {
-      CORE_DB_PATH: pg.url,
-      CLUSTER_SECRET,
-      CLUSTER_MANAGEMENT_URL: management.url,
-      CLUSTER_NODE_NAME: name,
-      CLUSTER_NODE_URL: `http://127.0.0.1:${port}`,
-      CLUSTER_TIMEOUT: "1s",
-      LOG_LEVEL: "debug",
-    },
+  return startClusterWorker(name, {
+    management,
+    secret: CLUSTER_SECRET,
+    coreDb: pg.url,
+    env: { LOG_LEVEL: "debug" },
   });
 }
 

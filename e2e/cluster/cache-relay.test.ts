@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
-import { freePort, startManagement, startWorker, type RunningProcess } from "../harness/processes.js";
+import { startClusterWorker, startManagement, type RunningProcess } from "../harness/processes.js";
 
 /**
  * The cache across a standalone cluster without a shared L2 (each node's L1 only): a node's
@@ -53,18 +53,12 @@ const insert = (name: string) =>
   `mutation { core { insert_data_sources(data: {name: "${name}", type: "duckdb", prefix: "${name}", path: "/nonexistent/${name}.duckdb"}) { name } } }`;
 
 async function startNode(name: string): Promise<RunningProcess> {
-  const port = await freePort();
-  return startWorker(name, {
-    port,
-    env: {
-      CORE_DB_PATH: pg.url,
-      CLUSTER_SECRET,
-      CLUSTER_MANAGEMENT_URL: management.url,
-      CLUSTER_NODE_NAME: name,
-      CLUSTER_NODE_URL: `http://127.0.0.1:${port}`,
-      CLUSTER_TIMEOUT: "2s",
-      CACHE_L1_ENABLED: "true",
-    },
+  return startClusterWorker(name, {
+    management,
+    secret: CLUSTER_SECRET,
+    coreDb: pg.url,
+    timeout: "2s",
+    env: { CACHE_L1_ENABLED: "true" },
   });
 }
 

@@ -41,6 +41,37 @@ export async function startWorker(name: string, options: StartOptions): Promise<
   return start(name, PROGRAMS.worker, options);
 }
 
+/** What a work node of a standalone cluster is given, besides its own settings. */
+export interface ClusterWorkerOptions {
+  management: RunningProcess;
+  secret: string;
+  coreDb: string;
+  /** CLUSTER_TIMEOUT; default 1s. */
+  timeout?: string;
+  /** More variables (cache, log level...). */
+  env?: Record<string, string>;
+}
+
+/** A work node of a standalone cluster on a free loopback port, registering with `management`. */
+export async function startClusterWorker(
+  name: string,
+  options: ClusterWorkerOptions,
+): Promise<RunningProcess> {
+  const port = await freePort();
+  return startWorker(name, {
+    port,
+    env: {
+      CORE_DB_PATH: options.coreDb,
+      CLUSTER_SECRET: options.secret,
+      CLUSTER_MANAGEMENT_URL: options.management.url,
+      CLUSTER_NODE_NAME: name,
+      CLUSTER_NODE_URL: `http://127.0.0.1:${port}`,
+      CLUSTER_TIMEOUT: options.timeout ?? "1s",
+      ...options.env,
+    },
+  });
+}
+
 /**
  * Runs a program with `env` (and command-line `args`) until it exits: configuration errors, the
  * worker's commands. Resolves with its code and output.
