@@ -105,6 +105,10 @@ const CoreDBSchema = Type.Object(
   { description: "The core database every worker shares (PostgreSQL)." },
 );
 
+/** A Go duration, as the workers read it. */
+const goDuration = (description: string) =>
+  Type.String({ description, maxLength: 64, pattern: "^([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+$" });
+
 const L1CacheSchema = Type.Object(
   {
     enabled: Type.Optional(
@@ -117,6 +121,20 @@ const L1CacheSchema = Type.Object(
         minimum: 1,
         default: 512,
       }),
+    ),
+    maxItemSizeMB: Type.Optional(
+      Type.Integer({
+        description:
+          "Largest result held in memory, in MB; larger ones stay in L2 only (CACHE_L1_MAX_ITEM_SIZE).",
+        format: "int32",
+        minimum: 1,
+      }),
+    ),
+    cleanTime: Type.Optional(
+      goDuration("How often expired entries are purged, e.g. 1m (CACHE_L1_CLEAN_TIME)."),
+    ),
+    evictionTime: Type.Optional(
+      goDuration("Longest an entry stays in memory, whatever its TTL, e.g. 10m (CACHE_L1_EVICTION_TIME)."),
     ),
   },
   { description: "The in-process (L1) cache." },
@@ -145,12 +163,27 @@ const L2CacheSchema = Type.Object(
         },
       ),
     ),
+    database: Type.Optional(
+      Type.Integer({
+        description: "Redis database number, for a single Redis server (CACHE_L2_DATABASE).",
+        format: "int32",
+        minimum: 0,
+      }),
+    ),
+    username: Type.Optional(
+      Type.String({
+        description: "Cache server user name (CACHE_L2_USERNAME).",
+        minLength: 1,
+        maxLength: 256,
+      }),
+    ),
     passwordSecretRef: Type.Optional(
       secretKeyRef("Secret key holding the cache password (CACHE_L2_PASSWORD)."),
     ),
   },
   {
-    description: "The shared (L2) cache; recommended in a cluster, where every node shares its cached results.",
+    description:
+      "The shared (L2) cache; recommended in a cluster, where every node shares its cached results.",
     ...cel({
       rule: "!(has(self.enabled) && self.enabled) || (has(self.backend) && has(self.addresses) && size(self.addresses) > 0)",
       message:
@@ -160,7 +193,11 @@ const L2CacheSchema = Type.Object(
 );
 
 const CacheSchema = Type.Object(
-  { l1: Type.Optional(L1CacheSchema), l2: Type.Optional(L2CacheSchema) },
+  {
+    ttl: Type.Optional(goDuration("Default time to live of a cached result, e.g. 5m (CACHE_TTL).")),
+    l1: Type.Optional(L1CacheSchema),
+    l2: Type.Optional(L2CacheSchema),
+  },
   { description: "Query caches of the workers." },
 );
 

@@ -68,6 +68,24 @@ describe("buildWorkerConfigMap", () => {
     expect(buildWorkerConfigMap(sized, demoInputs).data?.CACHE_L1_MAX_SIZE).toBe("64");
   });
 
+  it("renders every cache setting the workers read, in their variables", () => {
+    const cluster = demoCluster({
+      cache: {
+        ttl: "10m",
+        l1: { enabled: true, maxItemSizeMB: 8, cleanTime: "1m", evictionTime: "30m" },
+        l2: { ...l2, database: 2, username: "hugr" },
+      },
+    });
+    expect(buildWorkerConfigMap(cluster, demoInputs).data).toMatchObject({
+      CACHE_TTL: "10m",
+      CACHE_L1_MAX_ITEM_SIZE: "8",
+      CACHE_L1_CLEAN_TIME: "1m",
+      CACHE_L1_EVICTION_TIME: "30m",
+      CACHE_L2_DATABASE: "2",
+      CACHE_L2_USERNAME: "hugr",
+    });
+  });
+
   it("never writes an empty string", () => {
     const cluster = demoCluster({ cache: { l1: {}, l2: { enabled: true, addresses: [] } } });
     const data = buildWorkerConfigMap(cluster, demoInputs).data ?? {};

@@ -56,6 +56,7 @@ export function buildWorkerConfigMap(cluster: HugrCluster, inputs: WorkerInputs)
       HUGR_DATA_DIR: DATA_DIR,
       ADMIN_UI: String(spec.adminUI ?? true),
       CORE_DB_READONLY: String(spec.coreDB.readOnly ?? false),
+      ...(spec.cache?.ttl ? { CACHE_TTL: spec.cache.ttl } : {}),
       ...l1CacheEnv(spec.cache?.l1),
       ...l2CacheEnv(spec.cache?.l2),
       CLUSTER_MANAGEMENT_URL: inputs.managementUrl,
@@ -70,6 +71,9 @@ function l1CacheEnv(l1: Cache["l1"]): Record<string, string> {
   return {
     CACHE_L1_ENABLED: "true",
     CACHE_L1_MAX_SIZE: String(l1.maxSizeMB ?? DEFAULT_L1_MAX_SIZE_MB),
+    ...(l1.maxItemSizeMB !== undefined ? { CACHE_L1_MAX_ITEM_SIZE: String(l1.maxItemSizeMB) } : {}),
+    ...(l1.cleanTime ? { CACHE_L1_CLEAN_TIME: l1.cleanTime } : {}),
+    ...(l1.evictionTime ? { CACHE_L1_EVICTION_TIME: l1.evictionTime } : {}),
   };
 }
 
@@ -79,6 +83,8 @@ function l2CacheEnv(l2: Cache["l2"]): Record<string, string> {
   const env: Record<string, string> = { CACHE_L2_ENABLED: "true" };
   if (l2.backend) env.CACHE_L2_BACKEND = l2.backend;
   if (l2.addresses?.length) env.CACHE_L2_ADDRESSES = l2.addresses.join(",");
+  if (l2.database !== undefined) env.CACHE_L2_DATABASE = String(l2.database);
+  if (l2.username) env.CACHE_L2_USERNAME = l2.username;
   return env;
 }
 
