@@ -10,6 +10,7 @@ console.log(`load balancer  ${topology.lb}  (GraphQL ${topology.lb}/graphql, Adm
 console.log(`management     ${topology.management}`);
 for (const worker of topology.workers) console.log(`${worker.name.padEnd(15)}${worker.url}`);
 console.log(`core database  ${topology.coreDb}`);
+console.log(`redis (L2)     ${topology.redis.address}  (requirepass: the compose file's password)`);
 console.log(`nginx log      ${topology.accessLog}`);
 console.log("Ctrl-C stops everything.");
 await new Promise((resolve) => {

@@ -1,21 +1,25 @@
 /**
  * The reference's Docker Compose cluster (hugr-clustered-deployment.md, "Docker Compose Cluster
- * Deployment" and "Cluster with Load Balancer (NGINX)") as processes on loopback: PostgreSQL, the
- * management node, two work nodes and nginx in front of them. Used by standalone.test.ts; to run it by
- * hand: `make build && node e2e/standalone/start.ts`.
+ * Deployment" and "Cluster with Load Balancer (NGINX)") as processes on loopback: PostgreSQL, Redis
+ * (the work nodes' L2 cache, behind `requirepass`), the management node, two work nodes and nginx in
+ * front of them. Used by standalone.test.ts; to run it by hand: `make build && npx tsx
+ * e2e/standalone/start.ts`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startPostgres, type PostgresInstance } from "../../worker/test/harness/postgres.js";
+import { startRedis, type RedisServer } from "../../worker/test/harness/redis.js";
 
 /** The compose file's CLUSTER_SECRET. */
 export const CLUSTER_SECRET = "cluster-secret-key";
+/** The compose file's Redis password: `redis-server --requirepass redis_password`, CACHE_L2_PASSWORD. */
+export const REDIS_PASSWORD = "redis_password";
 export const WORKER_NAMES = ["worker-1", "worker-2"] as const;
 
 const HOST = "127.0.0.1";
@@ -25,6 +29,7 @@ const PROGRAMS = {
   management: fileURLToPath(new URL("../../operator/dist/main.js", import.meta.url)),
   worker: fileURLToPath(new URL("../../worker/dist/main.js", import.meta.url)),
 };
+const REDIS_PROGRAMS = ["/usr/bin/redis-server", "/usr/bin/redis-cli"];
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -36,11 +41,21 @@ export interface Topology {
   workers: { name: string; url: string }[];
   /** The shared core database of the work nodes: a PostgreSQL URL, or the prepared DuckDB file. */
   coreDb: string;
+  /** The PostgreSQL server of the core database (absent on a DuckDB file), for other databases on it. */
+  postgres: PostgresInstance | undefined;
+  /** The work nodes' L2 cache: `redis.address` is their CACHE_L2_ADDRESSES, `redis.cli` runs redis-cli. */
+  redis: RedisServer;
   /** nginx's access log, in its temp dir. */
   accessLog: string;
-  /** Everything the processes wrote so far, for failure messages. */
+  /**
+   * Everything the processes wrote so far (their stdout and stderr, nginx's error log and Redis's
+   * log file), for failure messages and for checking what was logged.
+   */
   logs(): string;
-  /** Stops nginx, the work nodes, the management node and PostgreSQL, then removes the temp dirs. */
+  /**
+   * Stops nginx, the work nodes, the management node, then PostgreSQL and Redis, and removes the temp
+   * dirs.
+   */
   stop(): Promise<void>;
 }
 
@@ -70,6 +85,7 @@ export async function startStandaloneTopology(options: TopologyOptions = {}): Pr
   const dir = await mkdtemp(join(tmpdir(), "hugr-standalone-"));
   const services: Service[] = [];
   let pgStarting: Promise<PostgresInstance> | undefined;
+  let redisStarting: Promise<RedisServer> | undefined;
   const run = (name: string, file: string, args: string[], env: Record<string, string>): Service => {
     const service = spawnService(name, file, args, env, options.echo ?? false);
     services.push(service);
@@ -77,21 +93,35 @@ export async function startStandaloneTopology(options: TopologyOptions = {}): Pr
   };
   const stopAll = (match: (name: string) => boolean): Promise<unknown> =>
     Promise.all(services.filter((s) => match(s.name)).map((s) => s.stop()));
-  // Reverse start order, as `docker compose down` does: nginx, work nodes, management, PostgreSQL.
+  // Reverse start order, as `docker compose down` does: nginx, work nodes, management, then
+  // PostgreSQL and Redis.
   const stop = async (): Promise<void> => {
     await stopAll((name) => name === "nginx");
     await stopAll((name) => name.startsWith("worker"));
     await stopAll((name) => name === "management");
-    await pgStarting?.then(
-      (pg) => pg.stop(),
-      () => undefined, // failed to start: the harness cleaned up already
-    );
+    await Promise.all([stopServer(pgStarting), stopServer(redisStarting)]);
     await rm(dir, { recursive: true, force: true });
   };
+  const nginxDir = join(dir, "nginx");
+  let redisLog: string | undefined;
+  const logs = (): string =>
+    [
+      ...services.map((s) => `--- ${s.name}\n${s.output()}`),
+      ...[
+        ["nginx error.log", join(nginxDir, "error.log")],
+        ["redis server.log", redisLog],
+      ].map(([name, file]) => `--- ${name}\n${file ? readIfPresent(file) : ""}`),
+    ].join("\n");
   try {
+    // The compose file's `redis` service: `redis-server --requirepass redis_password`. Started first,
+    // so that the ports below are taken after its own.
+    redisStarting = startRedis({ password: REDIS_PASSWORD });
+    const redis = await redisStarting;
+    redisLog = join(redis.dir, "server.log");
     const [managementPort, lbPort, ...workerPorts] = await freePorts(2 + WORKER_NAMES.length);
     const management = `http://${HOST}:${managementPort}`;
-    // depends_on: the work nodes need the management node and PostgreSQL; nginx needs the work nodes.
+    // depends_on: the work nodes need the management node, PostgreSQL and Redis; nginx needs the work
+    // nodes.
     pgStarting = options.duckDbFile === undefined ? startPostgres() : undefined;
     const [pg] = await Promise.all([
       pgStarting,
@@ -102,13 +132,13 @@ export async function startStandaloneTopology(options: TopologyOptions = {}): Pr
     await Promise.all(
       workers.map(({ name, port }) => {
         const service = run(name, process.execPath, [PROGRAMS.worker], {
-          ...workerEnv(name, port, management, coreDb),
+          ...workerEnv(name, port, management, coreDb, redis.address),
           ...(options.duckDbFile === undefined ? {} : { CORE_DB_READONLY: "true" }),
         });
         return waitReady(service, `http://${HOST}:${port}/ready`);
       }),
     );
-    const nginxDir = join(dir, "nginx");
+    await waitSubscribed(redis, workers.length, logs);
     await mkdir(nginxDir);
     await writeNginxConf(nginxDir, lbPort!, workerPorts);
     const lb = `http://${HOST}:${lbPort}`;
@@ -119,8 +149,10 @@ export async function startStandaloneTopology(options: TopologyOptions = {}): Pr
       management,
       workers: workers.map(({ name, port }) => ({ name, url: `http://${HOST}:${port}` })),
       coreDb,
+      postgres: pg,
+      redis,
       accessLog: join(nginxDir, "access.log"),
-      logs: () => services.map((s) => `--- ${s.name}\n${s.output()}`).join("\n"),
+      logs,
       stop,
     };
   } catch (error) {
@@ -135,6 +167,13 @@ function checkPrerequisites(): void {
     throw new Error(
       `${NGINX} not found: the standalone topology's load balancer is nginx: apt-get install nginx`,
     );
+  }
+  for (const program of REDIS_PROGRAMS) {
+    if (!existsSync(program)) {
+      throw new Error(
+        `${program} not found: the standalone topology's L2 cache is Redis: apt-get install redis-server`,
+      );
+    }
   }
   for (const program of Object.values(PROGRAMS)) {
     if (!existsSync(program)) throw new Error(`${program} not found: run \`make build\` first`);
@@ -158,7 +197,13 @@ function startManagement(run: Run, dir: string, port: number): Service {
 }
 
 /** The compose file's `worker-1`/`worker-2` services, with loopback addresses for the service names. */
-function workerEnv(name: string, port: number, management: string, coreDb: string): Record<string, string> {
+function workerEnv(
+  name: string,
+  port: number,
+  management: string,
+  coreDb: string,
+  redis: string,
+): Record<string, string> {
   return {
     // Server Config
     BIND: `${HOST}:${port}`,
@@ -171,10 +216,54 @@ function workerEnv(name: string, port: number, management: string, coreDb: strin
     CLUSTER_TIMEOUT: "5s",
     // Core Database
     CORE_DB_PATH: coreDb,
-    // Cache. The compose file's CACHE_L2_* (Redis) are left out: this topology has no Redis service.
+    // Cache
     CACHE_L1_ENABLED: "true",
     CACHE_L1_MAX_SIZE: "512",
+    CACHE_L2_ENABLED: "true",
+    CACHE_L2_BACKEND: "redis",
+    CACHE_L2_ADDRESSES: redis,
+    CACHE_L2_PASSWORD: REDIS_PASSWORD,
   };
+}
+
+/**
+ * Waits until `count` connections listen on the work nodes' cache invalidation channel
+ * (`hugr:<cluster>:invalidations`): every work node reached Redis with the password, so the
+ * topology's L2 is in use from the first request on.
+ */
+async function waitSubscribed(redis: RedisServer, count: number, logs: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let channels = "";
+  let reply = "";
+  while (Date.now() < deadline) {
+    channels = await redis.cli("pubsub", "channels", "hugr:*:invalidations");
+    const channel = channels.split("\n").filter(Boolean);
+    if (channel.length === 1) {
+      reply = await redis.cli("pubsub", "numsub", channel[0]!);
+      if (Number(reply.split("\n")[1]) >= count) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `the work nodes did not subscribe to Redis (channels: ${JSON.stringify(channels)}, numsub: ` +
+      `${JSON.stringify(reply)}):\n${logs()}`,
+  );
+}
+
+/** Stops a harness server once it started; one that failed to start was cleaned up by the harness. */
+async function stopServer(starting: Promise<{ stop(): Promise<void> }> | undefined): Promise<void> {
+  await starting?.then(
+    (server) => server.stop(),
+    () => undefined,
+  );
+}
+
+function readIfPresent(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** Renders nginx.conf.template into `dir`; every placeholder must be known and substituted. */
