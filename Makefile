@@ -1,7 +1,7 @@
 # Every target runs on the project's pinned Node.js 24 (the npm package `node`), not the machine's.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build typecheck lint format test test-unit test-integration test-kind run run-management bench bench-fanout bench-reconcile bench-query bench-idle-rss clean schema generate envtest
+.PHONY: all install build typecheck lint format test test-unit test-integration test-kind run run-management bench bench-fanout bench-reconcile bench-query bench-idle-rss bench-cache clean schema generate envtest
 
 all: build
 
@@ -64,6 +64,9 @@ bench-idle-rss: build ## the RSS of one idle work node on the DuckDB default and
 
 bench-query: build ## a shop query through GraphQL against the same hand-written SQL behind node:http (needs PostgreSQL binaries)
 	tsx bench/query.ts
+
+bench-cache: build ## the result cache: an L1 hit against bare graphql-yoga, an L2 hit (Redis) and a miss against no cache (needs redis-server and PostgreSQL binaries)
+	tsx bench/cache.ts
 
 run-management: build ## a standalone management node (CLUSTER_SECRET must be set)
 	node operator/dist/main.js

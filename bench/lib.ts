@@ -1,17 +1,20 @@
 /**
  * What the benchmark scripts share: progress lines, the description of the machine, tables, teardown on
  * exit and Ctrl-C, child processes, GraphQL over HTTP, CPU accounting from Linux /proc, and (for the load
- * benchmarks bench/worker.ts and bench/query.ts) their command line, autocannon and its result.
+ * benchmarks bench/worker.ts and bench/query.ts) their command line, autocannon and its result, and the
+ * work node's authentication (a secret key and a JWT provider with tokens signed here).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { SignJWT } from "jose";
 import { freePort } from "../worker/test/harness/net.js";
 import { startPostgres, type PostgresInstance } from "../worker/test/harness/postgres.js";
 
@@ -152,18 +155,30 @@ export async function stopChild(
 
 // ---- GraphQL over HTTP ------------------------------------------------------------------------
 
-/** POSTs `body` as JSON to `${url}/graphql`. */
-export function postGraphQL(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/graphql`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
+/** POSTs `body` as JSON to `${url}/graphql`, with `headers` (credentials) added. */
+export function postGraphQL(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
-/** POSTs one GraphQL request; throws unless it is HTTP 200 with data and no errors. Returns `data`. */
+/**
+ * POSTs one GraphQL request (with `headers`, e.g. credentials); throws unless it is HTTP 200 with data
+ * and no errors. Returns `data`.
+ */
 export async function graphqlOk<T = unknown>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
 ): Promise<T> {
-  const response = await postGraphQL(url, { query, variables });
+  const response = await postGraphQL(url, { query, variables }, headers);
   const text = await response.text();
   const body = JSON.parse(text) as { data?: T; errors?: unknown[] };
   if (response.status !== 200 || body.errors || !body.data) {
@@ -209,6 +224,50 @@ export function cpuMsOf(pid: number | undefined): number {
   const fields = pid === undefined ? undefined : procStat(pid);
   if (!fields) return 0;
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/**
+ * CPU ms a Node process's threads have used so far, by kind (Linux /proc/PID/task; all 0 elsewhere):
+ * its main thread (the event loop: JavaScript), the libuv thread pool (`libuv-worker`: file system,
+ * DNS, crypto jobs such as WebCrypto's), V8's own threads (`V8Worker`: concurrent GC and compilation)
+ * and the rest. Threads that exit between two readings take their CPU with them.
+ */
+export interface ThreadCpu {
+  main: number;
+  libuvPool: number;
+  v8: number;
+  other: number;
+}
+
+export function threadCpuMsOf(pid: number | undefined): ThreadCpu {
+  const cpu: ThreadCpu = { main: 0, libuvPool: 0, v8: 0, other: 0 };
+  if (pid === undefined) return cpu;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return cpu;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+      const kind: keyof ThreadCpu =
+        tid === String(pid)
+          ? "main"
+          : name === "libuv-worker"
+            ? "libuvPool"
+            : name === "V8Worker"
+              ? "v8"
+              : "other";
+      cpu[kind] += ms;
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return cpu;
 }
 
 /** The postmaster and its children (backends, background processes) of a test harness PostgreSQL. */
@@ -264,15 +323,27 @@ export interface LoadSettings {
   workerMain: string;
 }
 
+/** A flag only one load benchmark has: its kind and its part of the `--help` usage, e.g. "[--jwt (...)]". */
+export interface ExtraFlag {
+  type: "boolean" | "string";
+  usage: string;
+}
+
 /**
  * Parses a load benchmark's command line (--duration, --connections, --quick, --profile-dir,
- * --core-db, --worker-main, --help; `--help` prints the usage of `command` and exits). `--CHILDMODE PORT` is the script's internal child
- * mode (see {@link spawnChildMode}): `childPort` is set when it is given.
+ * --core-db, --worker-main, --help, and the script's own `extraFlags`; `--help` prints the usage of
+ * `command` and exits). `--CHILDMODE PORT` is the script's internal child mode (see
+ * {@link spawnChildMode}): `childPort` is set when it is given. `flags` holds the extra flags' values.
  */
 export function parseLoadCommandLine(
   command: string,
   childMode: string,
-): { settings: LoadSettings; childPort: number | undefined } {
+  extraFlags: Record<string, ExtraFlag> = {},
+): {
+  settings: LoadSettings;
+  childPort: number | undefined;
+  flags: Record<string, string | boolean | undefined>;
+} {
   const { values } = parseArgs({
     options: {
       duration: { type: "string" },
@@ -283,6 +354,7 @@ export function parseLoadCommandLine(
       "worker-main": { type: "string" },
       [childMode]: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
+      ...Object.fromEntries(Object.entries(extraFlags).map(([name, flag]) => [name, { type: flag.type }])),
     },
   });
   const text = (name: string): string | undefined => {
@@ -291,11 +363,15 @@ export function parseLoadCommandLine(
   };
   if (values["help"]) {
     const usage = `usage: ${command} `;
+    const indent = " ".repeat(usage.length);
     console.log(
       `${usage}[--duration SECONDS (default ${DEFAULT_DURATION_S})] [--connections N (default ${DEFAULT_CONNECTIONS})]\n` +
-        `${" ".repeat(usage.length)}[--quick (${QUICK_DURATION_S} s per measurement)] [--profile-dir DIR (worker --cpu-prof)]\n` +
-        `${" ".repeat(usage.length)}[--core-db postgres|duckdb (the work node's core database, default postgres)]\n` +
-        `${" ".repeat(usage.length)}[--worker-main FILE (another build's worker/dist/main.js, default this one's)]`,
+        `${indent}[--quick (${QUICK_DURATION_S} s per measurement)] [--profile-dir DIR (worker --cpu-prof)]\n` +
+        `${indent}[--core-db postgres|duckdb (the work node's core database, default postgres)]\n` +
+        `${indent}[--worker-main FILE (another build's worker/dist/main.js, default this one's)]` +
+        Object.values(extraFlags)
+          .map((flag) => `\n${indent}${flag.usage}`)
+          .join(""),
     );
     process.exit(0);
   }
@@ -311,6 +387,7 @@ export function parseLoadCommandLine(
     console.error(`--worker-main: ${workerMain} does not exist (build it first)`);
     process.exit(2);
   }
+  const flags = Object.fromEntries(Object.keys(extraFlags).map((name) => [name, values[name]]));
   return {
     settings: {
       durationS: positiveNumber("--duration", text("duration"), defaultDuration),
@@ -320,6 +397,7 @@ export function parseLoadCommandLine(
       workerMain,
     },
     childPort: childPort === undefined ? undefined : Number(childPort),
+    flags,
   };
 }
 
@@ -530,12 +608,14 @@ export async function waitUntil(
 /**
  * Starts the work node (`settings.workerMain`) on a free port and waits for GET /ready 200: over
  * `postgresUrl`, or (`settings.coreDb` "duckdb") on its embedded default in a fresh data folder. With
- * `settings.profileDir`, it runs with --cpu-prof and writes its profile there on exit.
+ * `settings.profileDir`, it runs with --cpu-prof and writes its profile there on exit. `env` is added
+ * to its environment (e.g. {@link BenchJwtAuth.env}).
  */
 export async function startWorkerProcess(
   bench: LoadBench,
   settings: LoadSettings,
   postgresUrl: string,
+  env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const { profileDir } = settings;
@@ -550,6 +630,7 @@ export async function startWorkerProcess(
     BIND: `${HOST}:${port}`,
     LOG_LEVEL: "warn",
     ...coreDb,
+    ...env,
   });
   const url = `http://${HOST}:${port}`;
   await waitUntil(`${url}/ready`, child, async () => (await fetch(`${url}/ready`)).ok);
@@ -572,13 +653,104 @@ export async function spawnChildMode(
   return { url: `http://${HOST}:${port}`, child };
 }
 
+// ---- load benchmarks: authentication ----------------------------------------------------------
+
+/** The JWT signature algorithms a benchmark can sign with; RS256 (RSA 2048) is the default. */
+export const JWT_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** `text` (a --jwt-alg value) as a JWT algorithm, RS256 when absent; exits with a message when invalid. */
+export function jwtAlgorithmFlag(text: string | boolean | undefined): JwtAlgorithm {
+  if (text === undefined) return "RS256";
+  const algorithm = JWT_ALGORITHMS.find((alg) => alg === text);
+  if (algorithm) return algorithm;
+  console.error(`--jwt-alg must be one of ${JWT_ALGORITHMS.join(", ")}, not ${JSON.stringify(text)}`);
+  process.exit(EXIT_FAILURE);
+}
+
+/** The issuer of the benchmarks' tokens, checked by the work node. */
+const JWT_ISSUER = "https://bench.example";
+
+/** A work node's authentication for a benchmark: what to start it with and what to send it. */
+export interface BenchAuth {
+  /** Added to the work node's environment: SECRET_KEY and AUTH_CONFIG_FILE. */
+  env: Record<string, string>;
+  /** Headers of the administrator's requests: the secret key. */
+  admin: Record<string, string>;
+  /**
+   * Headers of a user's requests: `Authorization: Bearer` with a token (signed here, once; valid for
+   * 2 hours) whose `x-hugr-role` claim grants `role`, `sub` is `userId` and `name` is `userName`.
+   */
+  bearer(role: string, userId: string, userName: string): Promise<Record<string, string>>;
+  algorithm: JwtAlgorithm;
+}
+
+/**
+ * A secret key and an auth file (AUTH_CONFIG_FILE, in a folder removed with `bench`) with one JWT
+ * provider, `bench`: the public key of a key pair generated here for `algorithm`, the issuer
+ * checked, role, user id and user name read from the claims `x-hugr-role`, `sub` and `name`.
+ * Anonymous requests keep their default (role public) unless `anonymousRole` is given.
+ */
+export async function createBenchAuth(
+  bench: LoadBench,
+  algorithm: JwtAlgorithm,
+  anonymousRole?: string,
+): Promise<BenchAuth> {
+  const { publicKey, privateKey } = generateJwtKeyPair(algorithm);
+  const pem = publicKey.export({ type: "spki", format: "pem" }).toString().trim();
+  const folder = await mkdtemp(join(os.tmpdir(), "hugr-bench-auth-"));
+  bench.folders.add(folder);
+  const file = join(folder, "auth.yaml");
+  const anonymous = anonymousRole ? `anonymous:\n  allowed: true\n  role: ${anonymousRole}\n` : "";
+  await writeFile(
+    file,
+    `${anonymous}jwt:\n  bench:\n    issuer: ${JWT_ISSUER}\n    public-key: |\n` +
+      `${pem
+        .split("\n")
+        .map((line) => `      ${line}`)
+        .join("\n")}\n` +
+      `    claims: { role: x-hugr-role, user-id: sub, user-name: name }\n`,
+  );
+  const secretKey = randomBytes(24).toString("hex");
+  return {
+    env: { SECRET_KEY: secretKey, AUTH_CONFIG_FILE: file },
+    admin: { "x-hugr-secret-key": secretKey },
+    async bearer(role, userId, userName) {
+      const token = await new SignJWT({ "x-hugr-role": role, name: userName })
+        .setProtectedHeader({ alg: algorithm, typ: "JWT" })
+        .setIssuer(JWT_ISSUER)
+        .setSubject(userId)
+        .setIssuedAt()
+        .setExpirationTime("2h")
+        .sign(privateKey);
+      return { authorization: `Bearer ${token}` };
+    },
+    algorithm,
+  };
+}
+
+function generateJwtKeyPair(algorithm: JwtAlgorithm): { publicKey: KeyObject; privateKey: KeyObject } {
+  switch (algorithm) {
+    case "RS256":
+      return generateKeyPairSync("rsa", { modulusLength: 2048 });
+    case "ES256":
+      return generateKeyPairSync("ec", { namedCurve: "P-256" });
+    case "EdDSA":
+      return generateKeyPairSync("ed25519");
+  }
+}
+
 // ---- load benchmarks: load and results --------------------------------------------------------
 
-/** A server under load: its name in the output, its base URL and the GraphQL query it is sent. */
+/**
+ * A server under load: its name in the output, its base URL, the GraphQL query it is sent and the
+ * headers sent with it besides the JSON ones (credentials).
+ */
 export interface LoadTarget {
   name: string;
   url: string;
   query: string;
+  headers?: Record<string, string>;
 }
 
 /** True for a response body without errors (counted by autocannon as a mismatch otherwise). */
@@ -598,7 +770,7 @@ export function runLoad(
       {
         url: `${target.url}/graphql`,
         method: "POST",
-        headers: JSON_HEADERS,
+        headers: { ...JSON_HEADERS, ...target.headers },
         body: JSON.stringify({ query: target.query }),
         connections,
         duration: durationS,
@@ -662,6 +834,53 @@ export function loadNumbers(result: AutocannonResult): LoadNumbers {
     non2xx: result.non2xx,
     badBodies: result.mismatches,
   };
+}
+
+/**
+ * Measures two targets on the same machine state as far as a noisy machine allows. First `settle`
+ * runs on each (a long unmeasured load: a work node's CPU per response keeps falling for some 20 s of
+ * load, far beyond a warm-up of a second or two), then `measure` (which does its own warm-up) in the
+ * order a, b, b, a, so that a remaining drift (another workload starting or ending) weighs on both
+ * alike. Returns both measurements of each, in the order taken.
+ */
+export async function measureAbba<T, M>(
+  measure: (target: T) => Promise<M>,
+  a: T,
+  b: T,
+  settle: (target: T) => Promise<void>,
+): Promise<{ a: [M, M]; b: [M, M] }> {
+  await settle(a);
+  await settle(b);
+  const a1 = await measure(a);
+  const b1 = await measure(b);
+  const b2 = await measure(b);
+  const a2 = await measure(a);
+  return { a: [a1, a2], b: [b1, b2] };
+}
+
+/** How long {@link settleLoad} loads a target: 1.5 x the measured duration, at most 15 s. */
+export function settleSeconds(settings: LoadSettings): number {
+  return Math.min(15, settings.durationS * 1.5);
+}
+
+/** An unmeasured load of `target` for {@link settleSeconds} (see {@link measureAbba}). */
+export async function settleLoad(
+  bench: LoadBench,
+  target: LoadTarget,
+  settings: LoadSettings,
+): Promise<void> {
+  const seconds = settleSeconds(settings);
+  bench.progress.log(
+    `${target.name}: settling ${seconds} s (not measured), ${settings.connections} connections`,
+  );
+  await runLoad(bench, target, seconds, settings.connections);
+}
+
+/** Responses per second over several measured runs: their responses over their run time. */
+export function pooledRequestsPerSecond(runs: readonly LoadNumbers[]): number {
+  const requests = runs.reduce((sum, m) => sum + m.requests, 0);
+  const duration = runs.reduce((sum, m) => sum + m.durationS, 0);
+  return requests / duration;
 }
 
 /** Failed requests of any kind in `m`. */
