@@ -205,8 +205,7 @@ export interface AuthConfigFile {
  * own message.
  */
 export type CacheInvalidation =
-  | { origin: string; scope: "tags"; tags: string[] }
-  | { origin: string; scope: "all" };
+  { origin: string; scope: "tags"; tags: string[] } | { origin: string; scope: "all" };
 
 /** An object storage (hugr's register_object_storage arguments). `key` and `secret` are credentials. */
 export interface StorageSpec {

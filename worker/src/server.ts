@@ -292,7 +292,10 @@ function relayedInvalidations(
   return {
     broadcast: async (message) => {
       const result = await clients.operations.invalidateCache(message).catch((error: unknown) => {
-        logger.warn({ err: error }, "cache invalidation not relayed: other nodes keep their entries until their TTL");
+        logger.warn(
+          { err: error },
+          "cache invalidation not relayed: other nodes keep their entries until their TTL",
+        );
         return undefined;
       });
       const failed = result?.nodes.filter((node) => !node.success).map((node) => node.node) ?? [];
