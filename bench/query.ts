@@ -554,7 +554,8 @@ async function measureGraphQL(
     filtered,
     (target) => settleLoad(bench, target, settings),
   );
-  // graphql/sql from the first graphql run, measured right after sql, as without --permissions.
+  // graphql/sql from the first graphql run (asked as admin with a JWT, and after the settling load:
+  // not the same measurement as without --permissions).
   return { graphql: permissions.a[0], permissions };
 }
 

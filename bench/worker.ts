@@ -425,7 +425,8 @@ async function measureWorker(
     workerJwt,
     (target) => settleLoad(bench, target, settings),
   );
-  // worker/bare from the first worker run, measured right after bare, as without --jwt.
+  // worker/bare from the first worker run (after the settling load: a more warmed-up worker than
+  // without --jwt, where it gets a 1 s warm-up).
   return { worker: jwt.a[0], jwt };
 }
 
