@@ -547,16 +547,30 @@ async function cacheCounters(server: Server): Promise<CacheCounters | undefined>
   };
 }
 
-/** CPU ms used so far by the server, Redis, PostgreSQL, this process and the whole machine. */
+/**
+ * CPU ms used so far by the server, Redis, this process and the whole machine, and by each
+ * PostgreSQL process (backends come and go: see {@link postgresMsBetween}).
+ */
 function cpuSnapshot(target: Target, redisProcess: number | undefined) {
   const usage = process.cpuUsage();
   return {
     server: cpuMsOf(target.server.child.pid),
     redis: cpuMsOf(redisProcess),
-    postgres: postgresPids(bench.postgres).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+    postgres: new Map(postgresPids(bench.postgres).map((pid) => [pid, cpuMsOf(pid)])),
     self: (usage.user + usage.system) / 1000,
     machine: machineBusyMs(),
   };
+}
+
+/**
+ * PostgreSQL's CPU ms between two snapshots, process by process: a backend that started meanwhile
+ * counts from zero; one that ended meanwhile took its CPU with it (a sum over the whole set would
+ * subtract it).
+ */
+function postgresMsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  return ms;
 }
 
 /** Warms `target` up for {@link WARMUP_S}, then measures it for the configured duration. */
@@ -573,10 +587,11 @@ async function measure(target: Target, settings: LoadSettings): Promise<Measurem
   const wallMs = performance.now() - start;
   const countersAfter = await cacheCounters(target.server);
   const numbers = loadNumbers(result);
-  const used = (key: keyof typeof before): number => after[key] - before[key];
+  const used = (key: Exclude<keyof typeof before, "postgres">): number => after[key] - before[key];
+  const postgresMs = postgresMsBetween(before.postgres, after.postgres);
   const perRequest = (ms: number): number | undefined =>
     ms > 0 && numbers.requests > 0 ? ms / numbers.requests : undefined;
-  const ours = used("server") + used("redis") + used("postgres") + used("self");
+  const ours = used("server") + used("redis") + postgresMs + used("self");
   const othersBusy =
     used("machine") > 0
       ? Math.max(0, used("machine") - ours) / (wallMs * os.availableParallelism())
@@ -595,7 +610,9 @@ async function measure(target: Target, settings: LoadSettings): Promise<Measurem
     ...numbers,
     serverCpuMsPerRequest: perRequest(used("server")),
     redisCpuMsPerRequest: perRequest(used("redis")),
-    postgresCpuMsPerRequest: perRequest(used("postgres")),
+    // 0 is a value here (an idle core database), not a missing /proc
+    postgresCpuMsPerRequest:
+      bench.postgres && numbers.requests > 0 ? Math.max(0, postgresMs) / numbers.requests : undefined,
     othersBusy,
     cachePerRequest,
   };
