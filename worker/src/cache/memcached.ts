@@ -18,8 +18,9 @@
  * carries its expiry time (the writer's clock).
  */
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import type { Logger } from "@hugr/common";
-import { Client, Server } from "memjs";
+import type { Client } from "memjs";
 import { decodeEnvelope, encodeEnvelope } from "./envelope.js";
 import { memcachedKey, type Namespace } from "./keys.js";
 import { serverAddress, type L2Entry, type L2Store } from "./l2.js";
@@ -44,6 +45,8 @@ export interface MemcachedStoreOptions {
 
 export function createMemcachedStore(options: MemcachedStoreOptions): L2Store {
   const { ns, now, logger } = options;
+  // Loaded here, not at start: a node without L2 (the embedded default) need not carry memjs.
+  const { Client, Server } = createRequire(import.meta.url)("memjs") as typeof import("memjs");
   const servers = options.addresses.map((address) => {
     const { host, port } = serverAddress(address, DEFAULT_PORT);
     return new Server(host, port, options.username, options.password, {

@@ -14,7 +14,8 @@
  * store with TTL: if a later feature needs only that (no tags, no cross-node invalidation), Keyv
  * with @keyv/redis is the right tool for it; this cache is not that feature.
  */
-import { Cluster, Redis, type RedisOptions, type Result } from "ioredis";
+import { createRequire } from "node:module";
+import type { Cluster, Redis, RedisOptions, Result } from "ioredis";
 import { decodeEnvelope, encodeEnvelope } from "./envelope.js";
 import { matchPrefix, type Namespace } from "./keys.js";
 import { parseInvalidation, serverAddress, type L2Entry, type L2Events, type L2Store } from "./l2.js";
@@ -67,6 +68,18 @@ export interface RedisStoreOptions {
 
 type Client = Redis | Cluster;
 
+/**
+ * ioredis, loaded on the first Redis store: it weighs some 25 MB of resident memory, which a node
+ * without L2 (the embedded default) should not carry.
+ */
+let ioredis: typeof import("ioredis") | undefined;
+function loadIoredis(): typeof import("ioredis") {
+  ioredis ??= createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+  return ioredis;
+}
+
+const isCluster = (client: Client): client is Cluster => client instanceof loadIoredis().Cluster;
+
 export function createRedisStore(options: RedisStoreOptions): L2Store {
   const { ns, events } = options;
   const client = connect(options);
@@ -78,7 +91,7 @@ export function createRedisStore(options: RedisStoreOptions): L2Store {
   }
   client.on("ready", () => events.connectionReady());
   client.on("error", (error: unknown) => events.connectionFailed(error));
-  if (client instanceof Cluster) client.on("node error", (error: unknown) => events.connectionFailed(error));
+  if (isCluster(client)) client.on("node error", (error: unknown) => events.connectionFailed(error));
   const subscriber = subscribe(client, ns.channel(), events);
 
   return {
@@ -107,7 +120,7 @@ export function createRedisStore(options: RedisStoreOptions): L2Store {
     },
     async invalidateAll() {
       // SCAN runs per server: every master of a Cluster holds a share of the namespace.
-      const servers = client instanceof Cluster ? client.nodes("master") : [client];
+      const servers = isCluster(client) ? client.nodes("master") : [client];
       for (const server of servers) {
         const stream = server.scanStream({ match: matchPrefix(ns.prefix), count: DELETE_BATCH });
         for await (const keys of stream as AsyncIterable<string[]>) await unlinkEach(server, keys);
@@ -149,6 +162,7 @@ function connect(options: RedisStoreOptions): Client {
     connectionName: "hugr-cache",
   };
   const servers = options.addresses.map((address) => serverAddress(address, DEFAULT_PORT));
+  const { Cluster, Redis } = loadIoredis();
   const [single] = servers;
   if (single !== undefined && servers.length === 1) {
     return new Redis({
@@ -174,13 +188,12 @@ function connect(options: RedisStoreOptions): Client {
  */
 function subscribe(client: Client, channel: string, events: L2Events): Client {
   const patient = { enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null };
-  const subscriber =
-    client instanceof Cluster
-      ? client.duplicate(undefined, {
-          ...patient,
-          redisOptions: { ...client.options.redisOptions, ...patient, connectionName: "hugr-cache-bus" },
-        })
-      : client.duplicate({ ...patient, connectionName: "hugr-cache-bus" });
+  const subscriber = isCluster(client)
+    ? client.duplicate(undefined, {
+        ...patient,
+        redisOptions: { ...client.options.redisOptions, ...patient, connectionName: "hugr-cache-bus" },
+      })
+    : client.duplicate({ ...patient, connectionName: "hugr-cache-bus" });
   let connectedBefore = false;
   let lost = false;
   subscriber.on("ready", () => {
