@@ -8,7 +8,8 @@
  * (the Cache-Control max-age of responses answered from it), cross-node effects by bounded polls.
  *
  * - `@cache` on a query field, `@no_cache`, `@invalidate_cache`, `function { core { cache {
- *   invalidate } } }` with and without tags, a write through the engine, `@cache` on a catalog's type;
+ *   invalidate } } }` with and without tags, a write through the engine, `@cache` on a catalog's type
+ *   and on a catalog's fields (alone, and with the type's);
  * - results never cross users of a role whose rule uses `[$auth.*]`, nor roles with other rules;
  * - concurrent misses of one key run one statement on PostgreSQL;
  * - two nodes sharing Redis: L2 hits on the other node, a write on one drops the other's L1 entry;
@@ -47,11 +48,16 @@ const customer = (id: number): Headers => ({
 /** The role `viewer`: no permission rows, so the same rules as the admin's. */
 const VIEWER: Headers = { ...ADMIN, "x-hugr-impersonated-role": "viewer" };
 
-/** The shop catalog with hugr's `@cache` on the products type: its reads are cached with no directive. */
+/**
+ * The shop catalog with hugr's `@cache` on the products type (its reads are cached with no directive),
+ * on its `price` field (a shorter ttl, other tags), and on the `note` field of orders, whose type has none.
+ */
 const CACHED_CATALOG = SHOP_CATALOG.replace(
   'type products @table(name: "products")',
   'type products @table(name: "products") @cache(ttl: 300, tags: ["catalog-products"])',
-);
+)
+  .replace("  price: Float!\n", '  price: Float! @cache(ttl: 200, tags: ["prices"])\n')
+  .replace("  note: String\n", '  note: String @cache(ttl: 250, tags: ["order-notes"])\n');
 
 let pg: PostgresInstance;
 let redis: RedisServer;
@@ -231,22 +237,24 @@ beforeAll(async () => {
   await registerSource(node1, "cshop", "c", CACHED_CATALOG);
   await node1.ask(`mutation { core { insert_roles(data: {name: "customer"}) { name } } }`);
   await node1.ask(`mutation { core { insert_roles(data: {name: "viewer"}) { name } } }`);
-  // A customer reads its own orders only: the rule has a placeholder, so results are per user.
-  await node1.ask(
-    `mutation($data: role_permissions_mut_input_data!) { core { insert_role_permissions(data: $data) { role } } }`,
-    {
-      variables: {
-        data: {
-          role: "customer",
-          type_name: "data-object:query",
-          field_name: "orders",
-          hidden: false,
-          disabled: false,
-          filter: { customer_id: { eq: "[$auth.user_id_int]" } },
+  // A customer reads its own orders only, in both sources: the rule has a placeholder, so results are per user.
+  for (const orders of ["orders", "c_orders"]) {
+    await node1.ask(
+      `mutation($data: role_permissions_mut_input_data!) { core { insert_role_permissions(data: $data) { role } } }`,
+      {
+        variables: {
+          data: {
+            role: "customer",
+            type_name: "data-object:query",
+            field_name: orders,
+            hidden: false,
+            disabled: false,
+            filter: { customer_id: { eq: "[$auth.user_id_int]" } },
+          },
         },
       },
-    },
-  );
+    );
+  }
   // The second node finds both sources in the core database and loads them at start.
   node2 = await startNode();
   await l2Ready(node1);
@@ -498,6 +506,158 @@ describe("@cache on a catalog's type", () => {
     const dropped = await node1.ask<{ c_products_by_pk: { title: string } }>(product);
     expect(dropped.data.c_products_by_pk.title).toBe("Retitled again");
     expect(dropped.maxAge).toBeUndefined();
+  });
+});
+
+describe("@cache on a catalog's field", () => {
+  type Order = { id: number; note: string | null };
+  type OrderByPk = { c_orders_by_pk: Order };
+  type CustomerOrders = { c_customers_by_pk: { id: number; orders: Order[] } };
+  const invalidate = (tags: string[]) =>
+    node1.ask(`{ function { core { cache { invalidate(tags: ${JSON.stringify(tags)}) { success } } } } }`);
+  const notesOf = (where: string) => sql<Order>(`select id, note from orders where ${where} order by id`);
+  const setNotes = (where: string, note: string) => sql(`update orders set note = '${note}' where ${where}`);
+
+  it("caches every read that selects the field, at the top, through a relation or aggregated, for the field's ttl and with its tags", async () => {
+    // c_orders.note carries @cache(ttl: 250, tags: ["order-notes"]); the orders type carries none.
+    const byPk = `{ c_orders_by_pk(id: 29) { id note } }`;
+    const [order] = await notesOf("id = 29");
+    const first = await node1.ask<OrderByPk>(byPk);
+    expect(first.data.c_orders_by_pk).toEqual(order);
+    expect(first.maxAge).toBeUndefined();
+    await setNotes("id = 29", "Note changed in SQL");
+    const cached = await node1.ask<OrderByPk>(byPk);
+    expect(cached.data.c_orders_by_pk).toEqual(order);
+    expect(cached.maxAge).toBeGreaterThan(120); // the field's ttl (250 s), not CACHE_TTL
+    expect(cached.maxAge).toBeLessThanOrEqual(250);
+
+    // A read of the same object that does not select the field is read from the source every time.
+    const status = `{ c_orders_by_pk(id: 29) { id status } }`;
+    await node1.ask(status);
+    await sql(`update orders set status = 'cancelled' where id = 29`);
+    const unselected = await node1.ask<{ c_orders_by_pk: { status: string } }>(status);
+    expect(unselected.data.c_orders_by_pk.status).toBe("cancelled");
+    expect(unselected.maxAge).toBeUndefined();
+
+    // Through a relation: customers carry no @cache, the orders they select do.
+    const viaRelation = `{ c_customers_by_pk(id: 17) { id orders(order_by: [{field: "id"}]) { id note } } }`;
+    const before = await notesOf("customer_id = 17");
+    await node1.ask(viaRelation);
+    await setNotes("customer_id = 17", "All notes changed in SQL");
+    const related = await node1.ask<CustomerOrders>(viaRelation);
+    expect(related.data.c_customers_by_pk.orders).toEqual(before);
+    expect(related.maxAge).toBeDefined();
+    expect(related.maxAge).toBeLessThanOrEqual(250);
+
+    // Aggregated: the field's values are read too.
+    const aggregated = `{ c_orders_aggregation(filter: {customer_id: {eq: 17}}) { note { max } } }`;
+    type Aggregated = { c_orders_aggregation: { note: { max: string } } };
+    await node1.ask(aggregated);
+    await setNotes("customer_id = 17", "Zz changed again");
+    const aggregate = await node1.ask<Aggregated>(aggregated);
+    expect(aggregate.data.c_orders_aggregation.note.max).toBe("All notes changed in SQL");
+    expect(aggregate.maxAge).toBeDefined();
+
+    // The field's tags drop them all.
+    await invalidate(["order-notes"]);
+    const dropped = await node1.ask<OrderByPk>(byPk);
+    expect(dropped.data.c_orders_by_pk.note).toBe("Zz changed again");
+    expect(dropped.maxAge).toBeUndefined();
+    expect((await node1.ask<CustomerOrders>(viaRelation)).data.c_customers_by_pk.orders).toEqual(
+      await notesOf("customer_id = 17"),
+    );
+    expect((await node1.ask<Aggregated>(aggregated)).data.c_orders_aggregation.note.max).toBe(
+      "Zz changed again",
+    );
+    // The query's @no_cache bypasses the field's @cache.
+    await setNotes("id = 29", "Bypassed");
+    const bypass = await node1.ask<OrderByPk>(`{ c_orders_by_pk(id: 29) @no_cache { id note } }`);
+    expect(bypass.data.c_orders_by_pk.note).toBe("Bypassed");
+    expect(bypass.maxAge).toBeUndefined();
+  });
+
+  it("a write through the engine drops a result the field's @cache keeps", async () => {
+    const viaRelation = `{ c_customers_by_pk(id: 14) { id orders(order_by: [{field: "id"}]) { id note } } }`;
+    await node1.ask(viaRelation);
+    expect((await node1.ask(viaRelation)).maxAge).toBeDefined();
+    const [order] = await notesOf("customer_id = 14");
+    const written = await node1.ask<{ update_c_orders: { affected_rows: number } }>(
+      `mutation { update_c_orders(filter: {id: {eq: ${order!.id}}}, data: {note: "written through the engine"}) { affected_rows } }`,
+    );
+    expect(written.data.update_c_orders.affected_rows).toBe(1);
+    const after = await node1.ask<CustomerOrders>(viaRelation);
+    expect(after.data.c_customers_by_pk.orders).toEqual(await notesOf("customer_id = 14"));
+    expect(after.data.c_customers_by_pk.orders[0]?.note).toBe("written through the engine");
+    expect(after.maxAge).toBeUndefined();
+  });
+
+  it("with its type's @cache: the least ttl and the tags of both; the query's @cache replaces them", async () => {
+    // products: @cache(ttl: 300, tags: ["catalog-products"]); its price: @cache(ttl: 200, tags: ["prices"]).
+    type Product = { c_products_by_pk: { id: number; price: number } };
+    const product = `{ c_products_by_pk(id: 5) { id price } }`;
+    const priceOf = async (): Promise<number> =>
+      Number((await sql<{ price: string }>(`select price from products where id = 5`))[0]!.price);
+    const raise = () => sql(`update products set price = price + 1 where id = 5`);
+    const original = await priceOf();
+    await node1.ask(product);
+    await raise();
+    const cached = await node1.ask<Product>(product);
+    expect(cached.data.c_products_by_pk.price).toBe(original);
+    expect(cached.maxAge).toBeGreaterThan(120);
+    expect(cached.maxAge).toBeLessThanOrEqual(200); // the field's ttl, shorter than the type's
+
+    // Either one's tags drop it.
+    await invalidate(["prices"]);
+    expect((await node1.ask<Product>(product)).data.c_products_by_pk.price).toBe(await priceOf());
+    expect((await node1.ask<Product>(product)).maxAge).toBeDefined();
+    await raise();
+    await invalidate(["catalog-products"]);
+    const again = await node1.ask<Product>(product);
+    expect(again.data.c_products_by_pk.price).toBe(await priceOf());
+    expect(again.maxAge).toBeUndefined();
+
+    // The query's @cache: its own ttl and tags, not the catalog's.
+    const asked = `{ c_products_by_pk(id: 5) @cache(ttl: 30, tags: ["mine"]) { id price } }`;
+    const price = await priceOf();
+    await node1.ask(asked);
+    await raise();
+    await invalidate(["prices", "catalog-products"]);
+    const own = await node1.ask<Product>(asked);
+    expect(own.data.c_products_by_pk.price).toBe(price);
+    expect(own.maxAge).toBeLessThanOrEqual(30);
+    await invalidate(["mine"]);
+    expect((await node1.ask<Product>(asked)).data.c_products_by_pk.price).toBe(await priceOf());
+  });
+
+  it("is per role's rules and per user: a user of a filtered role gets its own rows, never another's", async () => {
+    type Rows = { c_orders: { id: number; customer_id: number; note: string | null }[] };
+    const query = `{ c_orders(order_by: [{field: "id"}]) { id customer_id note } }`;
+    const rowsOf = (where = "true") =>
+      sql<{ id: number; customer_id: number; note: string | null }>(
+        `select id, customer_id, note from orders where ${where} order by id`,
+      );
+    const admin = await node1.ask<Rows>(query);
+    expect(admin.data.c_orders).toEqual(await rowsOf());
+    expect((await node1.ask<Rows>(query)).maxAge, "the admin's result is cached").toBeDefined();
+
+    const own = new Map<number, Rows["c_orders"]>();
+    for (const id of [3, 5]) {
+      own.set(id, await rowsOf(`customer_id = ${id}`));
+      const first = await node1.ask<Rows>(query, { headers: customer(id) });
+      expect(first.data.c_orders).toEqual(own.get(id));
+      expect(first.maxAge, `customer ${id}'s first answer is not the admin's cached one`).toBeUndefined();
+    }
+    await setNotes("customer_id in (3, 5)", "Role notes changed in SQL");
+    for (const id of [3, 5]) {
+      const again = await node1.ask<Rows>(query, { headers: customer(id) });
+      expect(again.data.c_orders, `customer ${id}'s own cached rows`).toEqual(own.get(id));
+      expect(again.maxAge).toBeDefined();
+      // On the other node, from L2: still each its own.
+      const there = await node2.ask<Rows>(query, { headers: customer(id) });
+      expect(there.data.c_orders).toEqual(own.get(id));
+    }
+    const none = await node1.ask<Rows>(query, { headers: customer(19) });
+    expect(none.data.c_orders).toEqual([]);
   });
 });
 

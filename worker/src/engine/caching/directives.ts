@@ -30,34 +30,41 @@ function interval(value: unknown): number {
   return parsed;
 }
 
+/** hugr's `@cache(ttl, key, tags)`: on a query's field, and on a type or field of a catalog. */
+export const CACHE_DIRECTIVE = new GraphQLDirective({
+  name: "cache",
+  description: "Caches the field's result: for ttl (default CACHE_TTL), under key, dropped with tags",
+  locations: [DirectiveLocation.FIELD, DirectiveLocation.OBJECT, DirectiveLocation.FIELD_DEFINITION],
+  args: {
+    ttl: { type: IntervalScalar, description: "Time to live of the cached result" },
+    key: {
+      type: GraphQLString,
+      description: "The key to keep the result under, instead of one from the query",
+    },
+    tags: {
+      type: new GraphQLList(new GraphQLNonNull(GraphQLString)),
+      description: "Tags whose invalidation drops the result",
+    },
+  },
+});
+
+export const NO_CACHE_DIRECTIVE = new GraphQLDirective({
+  name: "no_cache",
+  description: "Reads the field from its source, neither reading nor writing the cache",
+  locations: [DirectiveLocation.FIELD],
+});
+
+export const INVALIDATE_CACHE_DIRECTIVE = new GraphQLDirective({
+  name: "invalidate_cache",
+  description: "Reads the field from its source and replaces its cached result",
+  locations: [DirectiveLocation.FIELD],
+});
+
 /** hugr's query directives of its cache, as its base schema declares them. */
 export const CACHE_DIRECTIVES: readonly GraphQLDirective[] = [
-  new GraphQLDirective({
-    name: "cache",
-    description: "Caches the field's result: for ttl (default CACHE_TTL), under key, dropped with tags",
-    locations: [DirectiveLocation.FIELD, DirectiveLocation.OBJECT, DirectiveLocation.FIELD_DEFINITION],
-    args: {
-      ttl: { type: IntervalScalar, description: "Time to live of the cached result" },
-      key: {
-        type: GraphQLString,
-        description: "The key to keep the result under, instead of one from the query",
-      },
-      tags: {
-        type: new GraphQLList(new GraphQLNonNull(GraphQLString)),
-        description: "Tags whose invalidation drops the result",
-      },
-    },
-  }),
-  new GraphQLDirective({
-    name: "no_cache",
-    description: "Reads the field from its source, neither reading nor writing the cache",
-    locations: [DirectiveLocation.FIELD],
-  }),
-  new GraphQLDirective({
-    name: "invalidate_cache",
-    description: "Reads the field from its source and replaces its cached result",
-    locations: [DirectiveLocation.FIELD],
-  }),
+  CACHE_DIRECTIVE,
+  NO_CACHE_DIRECTIVE,
+  INVALIDATE_CACHE_DIRECTIVE,
 ];
 
 /** The schema with the cache's directives declared, so queries may use them. */

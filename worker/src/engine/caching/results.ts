@@ -1,6 +1,7 @@
 /**
- * Results of reads kept in the node's cache (worker/src/cache), as hugr's `@cache` asks: on the
- * object in its catalog, or on the field in the query (`@no_cache` and `@invalidate_cache` too).
+ * Results of reads kept in the node's cache (worker/src/cache), as hugr's `@cache` asks: on the field
+ * in the query (`@no_cache` and `@invalidate_cache` too), else on the object or on a field the read
+ * selects, in their catalog.
  * A result is kept under a key of what it depends on: the field as written, its variables, and the
  * rules of the asker's role (their fingerprint, plus the asker's own values when a rule uses
  * placeholders), so no result ever crosses to a role or user it would not be computed for. It is
@@ -14,14 +15,16 @@ import {
   Kind,
   print,
   type FieldNode,
+  type GraphQLDirective,
   type GraphQLObjectType,
   type GraphQLResolveInfo,
   type SelectionSetNode,
 } from "graphql";
 import type { Cache } from "../../cache/index.js";
 import type { AccessRules } from "../access.js";
+import { planSelection, type PlannedField } from "../sql/plan.js";
 import type { SourceRequestContext } from "../transactions.js";
-import { CACHE_DIRECTIVES } from "./directives.js";
+import { CACHE_DIRECTIVE, INVALIDATE_CACHE_DIRECTIVE, NO_CACHE_DIRECTIVE } from "./directives.js";
 import type { CachePolicy } from "./policy.js";
 
 /** What one request does with the cache: the node's cache, and what it owes the response. */
@@ -41,43 +44,82 @@ export function createRequestCache(cache: Cache): RequestCache {
 export const objectTag = (typeName: string): string => `object:${typeName}`;
 export const sourceTag = (source: string): string => `source:${source}`;
 
-const [CACHE, NO_CACHE, INVALIDATE_CACHE] = CACHE_DIRECTIVES;
-
 type Decision = { mode: "read" | "refresh"; policy: CachePolicy };
 
 /**
  * Whether, and how, a field's result is cached: the query's `@no_cache` wins, then its `@cache`,
- * then the object's; `@invalidate_cache` reads the source and replaces the kept result.
+ * then the catalog's (asked only then: it walks the selection); `@invalidate_cache` reads the source
+ * and replaces the kept result.
  */
-function decide(info: GraphQLResolveInfo, objectPolicy: CachePolicy | undefined): Decision | undefined {
+function decide(info: GraphQLResolveInfo, catalog: () => CachePolicy | undefined): Decision | undefined {
+  const query = askedInQuery(info);
+  if (query.noCache) return undefined;
+  const policy = query.cache ?? catalog();
+  return policy && { mode: query.invalidate ? "refresh" : "read", policy };
+}
+
+/** What the query's directives on the field ask. */
+function askedInQuery(info: GraphQLResolveInfo): {
+  cache: CachePolicy | undefined;
+  noCache: boolean;
+  invalidate: boolean;
+} {
   const [node] = info.fieldNodes;
-  if (!node?.directives?.length) return objectPolicy && { mode: "read", policy: withoutKey(objectPolicy) };
-  const values = (directive: (typeof CACHE_DIRECTIVES)[number] | undefined) =>
-    directive && getDirectiveValues(directive, node, info.variableValues);
-  if (values(NO_CACHE)) return undefined;
-  const asked = values(CACHE) as { ttl?: number; key?: string; tags?: string[] } | undefined;
-  const policy: CachePolicy | undefined = asked
-    ? {
-        ...(asked.ttl !== undefined && { ttlMs: asked.ttl }),
-        ...(asked.key !== undefined && { key: asked.key }),
-        tags: asked.tags ?? [],
-      }
-    : objectPolicy && withoutKey(objectPolicy);
-  if (!policy) return undefined;
-  return { mode: values(INVALIDATE_CACHE) ? "refresh" : "read", policy };
+  const values = (directive: GraphQLDirective) =>
+    node && getDirectiveValues(directive, node, info.variableValues);
+  const cache = values(CACHE_DIRECTIVE) as { ttl?: number; key?: string; tags?: string[] } | undefined;
+  return {
+    cache: cache && {
+      ...(cache.ttl !== undefined && { ttlMs: cache.ttl }),
+      ...(cache.key !== undefined && { key: cache.key }),
+      tags: cache.tags ?? [],
+    },
+    noCache: values(NO_CACHE_DIRECTIVE) !== undefined,
+    invalidate: values(INVALIDATE_CACHE_DIRECTIVE) !== undefined,
+  };
 }
 
 /**
- * A catalog's `@cache(key:)` would give every query of the object one entry: the object's queries
- * are keyed by what they ask instead (a key belongs on the query's field, which asks one thing).
+ * What the catalog asks of a read: the `@cache` of the object it reads, and that of every field it
+ * selects, at any depth (through relations, aggregated too), since the read's one statement is what
+ * computes a field's values; undefined when none asks.
  */
-function withoutKey({ key: _ignored, ...policy }: CachePolicy): CachePolicy {
-  return policy;
+function catalogPolicy(
+  info: GraphQLResolveInfo,
+  objectPolicy: CachePolicy | undefined,
+): CachePolicy | undefined {
+  const returned = getNamedType(info.returnType);
+  const selected = isObjectType(returned) ? fieldPolicies(planSelection(info, returned)) : [];
+  return combine(objectPolicy ? [objectPolicy, ...selected] : selected);
+}
+
+function fieldPolicies(fields: readonly PlannedField[]): CachePolicy[] {
+  return fields.flatMap(({ meta, selection }) => {
+    const own = meta.kind === "column" || meta.kind === "field_aggregation" ? meta.field.cache : undefined;
+    return own ? [own, ...fieldPolicies(selection)] : fieldPolicies(selection);
+  });
+}
+
+/**
+ * One policy from those a catalog gives a read: the least ttl any gives (a result lives no longer than
+ * its most perishable part asks; none: CACHE_TTL) and all their tags. A catalog's `key` is not used:
+ * it would give every read of the object, or that selects the field, one entry whatever it asks (a key
+ * belongs on the query's field, which asks one thing).
+ */
+function combine(policies: readonly CachePolicy[]): CachePolicy | undefined {
+  if (policies.length === 0) return undefined;
+  // ttl 0 is hugr's "no ttl" (the node's CACHE_TTL), as the cache itself reads it.
+  const ttls = policies.flatMap(({ ttlMs }) => (ttlMs ? [ttlMs] : []));
+  return {
+    ...(ttls.length > 0 && { ttlMs: Math.min(...ttls) }),
+    tags: [...new Set(policies.flatMap(({ tags }) => tags))],
+  };
 }
 
 /**
  * Runs `load` (the field's statement) through the cache when the field is cached, else directly.
- * `source` names the data source (its tag), `objectType` the object the field reads.
+ * `source` names the data source (its tag), `objectPolicy` is the catalog's `@cache` of the object the
+ * field reads.
  */
 export async function cachedRead(
   context: unknown,
@@ -87,7 +129,7 @@ export async function cachedRead(
 ): Promise<unknown[]> {
   const request = (context as SourceRequestContext | undefined)?.cache;
   if (!request?.cache.enabled) return load();
-  const decision = decide(info, on.objectPolicy);
+  const decision = decide(info, () => catalogPolicy(info, on.objectPolicy));
   if (!decision) return load();
   const { policy } = decision;
   const key = resultKey(info, policy, on.access);
@@ -127,7 +169,10 @@ function resultKey(info: GraphQLResolveInfo, policy: CachePolicy, access: Access
   // Every node of the field (GraphQL merges a field asked twice), without @invalidate_cache (it
   // refreshes the result the same field reads without it), and the fragments its selection may spread.
   const asked = info.fieldNodes.map((node: FieldNode) =>
-    print({ ...node, directives: node.directives?.filter((d) => d.name.value !== INVALIDATE_CACHE?.name) }),
+    print({
+      ...node,
+      directives: node.directives?.filter((d) => d.name.value !== INVALIDATE_CACHE_DIRECTIVE.name),
+    }),
   );
   const fragments = Object.values(info.fragments)
     .map((fragment) => print(fragment))

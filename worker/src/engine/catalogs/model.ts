@@ -36,6 +36,8 @@ export interface FieldModel {
   pk: boolean;
   /** `@default(value:)` or `@default(sequence:)`: the database fills the field on insert when omitted. */
   default?: { value?: unknown; sequence?: string };
+  /** `@cache(ttl:, key:, tags:)`: reads that select the field are cached (engine/caching). */
+  cache?: CachePolicy;
   description?: string;
 }
 

@@ -488,6 +488,27 @@ describe("parseCatalog", () => {
     ],
     ["@pk twice", `${T} { f: Int @pk @pk }`, "@pk is given twice on field 'a.f'"],
     [
+      "a @cache ttl that is not an interval",
+      `${T} { f: Int @cache(ttl: "soon") }`,
+      `shop.graphql:1:35: @cache on field 'a.f': ttl: "soon": `,
+    ],
+    [
+      "@cache on a field with an unknown argument",
+      `${T} { f: Int @cache(scope: "x") }`,
+      "@cache on field 'a.f' has no argument 'scope'",
+    ],
+    ["@cache twice", `${T} @cache @cache { f: Int }`, "@cache is given twice on type 'a'"],
+    [
+      "@no_cache",
+      `${T} { f: Int @no_cache }`,
+      "@no_cache on field 'a.f' is a directive of queries (on a field the query asks), not of catalogs",
+    ],
+    [
+      "@invalidate_cache",
+      `${T} @invalidate_cache { f: Int }`,
+      "@invalidate_cache on type 'a' is a directive of queries",
+    ],
+    [
       "@pk with an argument",
       `${T} { f: Int @pk(x: 1) }`,
       "@pk on field 'a.f' has no argument 'x' (it takes no arguments)",
@@ -595,5 +616,24 @@ describe("parseCatalog", () => {
   ])("refuses %s", (_, text, message) => {
     expect(() => sdl(text)).toThrow(CatalogError);
     expect(() => sdl(text)).toThrow(message);
+  });
+});
+
+describe("@cache", () => {
+  it("on a type and on fields: ttl in seconds or as an interval, key and tags as given", () => {
+    const model = sdl(`
+      type orders @table(name: "orders") @cache(ttl: 300, key: "k", tags: ["sales"]) {
+        id: Int! @pk
+        note: String @cache(ttl: "10 minutes", tags: ["notes", "crm"])
+        total: Float @cache
+        status: String
+      }`);
+    const orders = object(model, "orders");
+    expect(orders.cache).toEqual({ ttlMs: 300_000, key: "k", tags: ["sales"] });
+    const field = (name: string) => orders.fields.find((f) => f.name === name);
+    expect(field("note")?.cache).toEqual({ ttlMs: 600_000, tags: ["notes", "crm"] });
+    expect(field("total")?.cache).toEqual({ tags: [] });
+    expect(field("status")).not.toHaveProperty("cache");
+    expect(field("id")).not.toHaveProperty("cache");
   });
 });

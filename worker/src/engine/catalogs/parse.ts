@@ -21,7 +21,7 @@ import {
   type ObjectTypeDefinitionNode,
   type TypeNode,
 } from "graphql";
-import { parseInterval } from "../caching/policy.js";
+import { parseInterval, type CachePolicy } from "../caching/policy.js";
 import { CatalogError } from "./errors.js";
 import {
   SCALAR_NAMES,
@@ -39,8 +39,11 @@ import type { CatalogDocument } from "./read.js";
  */
 type ArgKind = "string" | "strings" | "boolean" | "value";
 
+type Location = "type" | "field";
+
 interface DirectiveSpec {
-  on: "type" | "field";
+  /** Where the directive may go in a catalog. */
+  on: readonly Location[];
   repeatable: boolean;
   args: Readonly<Record<string, { kind: ArgKind; required?: true }>>;
 }
@@ -58,7 +61,7 @@ const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, Directive
   [
     "table",
     {
-      on: "type",
+      on: ["type"],
       repeatable: false,
       args: { name: { kind: "string", required: true }, is_m2m: { kind: "boolean" } },
     },
@@ -66,7 +69,7 @@ const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, Directive
   [
     "view",
     {
-      on: "type",
+      on: ["type"],
       repeatable: false,
       args: { name: { kind: "string", required: true }, sql: { kind: "string" } },
     },
@@ -74,7 +77,7 @@ const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, Directive
   [
     "unique",
     {
-      on: "type",
+      on: ["type"],
       repeatable: true,
       args: { fields: { kind: "strings", required: true }, query_suffix: { kind: "string" } },
     },
@@ -82,7 +85,7 @@ const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, Directive
   [
     "references",
     {
-      on: "type",
+      on: ["type"],
       repeatable: true,
       args: {
         ...RELATION_ARGS,
@@ -94,20 +97,20 @@ const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map<string, Directive
   [
     "cache",
     {
-      on: "type",
+      on: ["type", "field"],
       repeatable: false,
       args: { ttl: { kind: "value" }, key: { kind: "string" }, tags: { kind: "strings" } },
     },
   ],
-  ["pk", { on: "field", repeatable: false, args: {} }],
-  ["field_source", { on: "field", repeatable: false, args: { field: { kind: "string", required: true } } }],
+  ["pk", { on: ["field"], repeatable: false, args: {} }],
+  ["field_source", { on: ["field"], repeatable: false, args: { field: { kind: "string", required: true } } }],
   [
     "default",
-    { on: "field", repeatable: false, args: { value: { kind: "value" }, sequence: { kind: "string" } } },
+    { on: ["field"], repeatable: false, args: { value: { kind: "value" }, sequence: { kind: "string" } } },
   ],
   [
     "field_references",
-    { on: "field", repeatable: true, args: { ...RELATION_ARGS, field: { kind: "string" } } },
+    { on: ["field"], repeatable: true, args: { ...RELATION_ARGS, field: { kind: "string" } } },
   ],
 ]);
 
@@ -125,14 +128,16 @@ const UNSUPPORTED_HUGR_DIRECTIVES = new Set([
   "sql",
   "geometry_info",
   "filter_required",
-  "no_cache",
   "function_call",
   "table_function_call_join",
   "dependency",
 ]);
 
+/** hugr's cache directives of queries: its base schema declares them `on FIELD`, so no catalog has them. */
+const QUERY_DIRECTIVES = new Set(["no_cache", "invalidate_cache"]);
+
 const SUPPORTED_DIRECTIVES =
-  "@table, @view, @unique, @references and @cache on types; @pk, @field_source, @default and @field_references on fields";
+  "@table, @view, @unique, @references and @cache on types; @pk, @field_source, @default, @field_references and @cache on fields";
 
 /** hugr's names: GraphQL names, without the `__` prefix GraphQL reserves for introspection. */
 const HUGR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -271,7 +276,7 @@ function declareObject(node: ObjectTypeDefinitionNode, types: ReadonlyMap<string
     fields: fieldModels,
     relations: [],
     uniques: uniques(name, directives, fieldModels),
-    ...cachePolicy(directives),
+    ...cachePolicy(directives, `type '${name}'`),
     ...describe(node),
   };
   return { model, node, directives, fields, relationNodes: new Map() };
@@ -303,15 +308,15 @@ function dataObject(
   return { kind: "view", sqlName: text(view, "name") ?? name, ...(sql !== undefined && { sql }) };
 }
 
-/** `@cache(ttl:, key:, tags:)` on a type: its reads are cached. */
-function cachePolicy(directives: readonly Directive[]): Pick<ObjectModel, "cache"> {
+/** `@cache(ttl:, key:, tags:)` on a type or a field: the reads of the type, or that select the field, are cached. */
+function cachePolicy(directives: readonly Directive[], owner: string): { cache?: CachePolicy } {
   const directive = directives.find((d) => d.name === "cache");
   if (!directive) return {};
   const ttl = directive.args["ttl"];
   let ttlMs: number | undefined;
   if (ttl !== undefined) {
     const parsed = parseInterval(ttl);
-    if (typeof parsed === "string") fail(directive.node, `@cache(ttl:): ${parsed}`);
+    if (typeof parsed === "string") fail(directive.node, `@cache on ${owner}: ttl: ${parsed}`);
     ttlMs = parsed;
   }
   const key = text(directive, "key");
@@ -377,6 +382,7 @@ function declareField(
     ...fieldType(node.type, owner, types),
     pk: has("pk") !== undefined,
     ...defaultOf(has("default"), owner),
+    ...cachePolicy(directives, owner),
     ...describe(node),
   };
   return { model, node, directives };
@@ -597,7 +603,7 @@ function checkName(node: ASTNode, name: string, owner: string): void {
 /** Reads and checks the directives of a type or field against {@link DIRECTIVES}. */
 function readDirectives(
   nodes: readonly ConstDirectiveNode[] | undefined,
-  on: DirectiveSpec["on"],
+  on: Location,
   owner: string,
 ): Directive[] {
   const seen = new Set<string>();
@@ -611,17 +617,24 @@ function readDirectives(
   });
 }
 
-function readDirective(node: ConstDirectiveNode, on: DirectiveSpec["on"], owner: string): Directive {
+function readDirective(node: ConstDirectiveNode, on: Location, owner: string): Directive {
   const name = node.name.value;
   const spec = DIRECTIVES.get(name);
   if (!spec) {
-    const what = UNSUPPORTED_HUGR_DIRECTIVES.has(name)
-      ? "is a hugr directive this server does not support"
-      : "is an unknown directive";
-    return fail(node, `@${name} on ${owner} ${what}; catalogs may use ${SUPPORTED_DIRECTIVES}`);
+    return fail(node, `@${name} on ${owner} ${whyRefused(name)}; catalogs may use ${SUPPORTED_DIRECTIVES}`);
   }
-  if (spec.on !== on) fail(node, `@${name} belongs on ${spec.on}s, not on ${owner}`);
+  if (!spec.on.includes(on)) {
+    fail(node, `@${name} belongs on ${spec.on.map((where) => `${where}s`).join(" or ")}, not on ${owner}`);
+  }
   return { name, node, args: readArguments(node, spec, `@${name} on ${owner}`) };
+}
+
+function whyRefused(name: string): string {
+  if (QUERY_DIRECTIVES.has(name)) {
+    return "is a directive of queries (on a field the query asks), not of catalogs";
+  }
+  if (UNSUPPORTED_HUGR_DIRECTIVES.has(name)) return "is a hugr directive this server does not support";
+  return "is an unknown directive";
 }
 
 function readArguments(
