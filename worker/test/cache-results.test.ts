@@ -661,6 +661,94 @@ describe("@cache on a catalog's field", () => {
   });
 });
 
+describe("whole responses made of cached results (L1 only)", () => {
+  const localHits = (node: Node): Promise<number> => node.metric("hugr_cache_hits_total", { level: "local" });
+
+  it("a query whose every read is cached is answered whole from its second time; a write drops it", async () => {
+    const query = `{ customers_by_pk(id: 18) @cache(ttl: 60) { id city } }`;
+    const original = await cityOf(18);
+    const before = await localHits(node1);
+    await node1.ask(query);
+    expect(await localHits(node1), "the first answer is computed, then kept").toBe(before);
+    await setCity(18, "Behind the kept response");
+    const second = await node1.ask<ByPk>(query);
+    expect(second.data.customers_by_pk.city).toBe(original);
+    expect(second.maxAge).toBeDefined();
+    expect(second.maxAge).toBeLessThanOrEqual(60);
+    expect(await localHits(node1)).toBe(before + 1);
+
+    await node1.ask(
+      `mutation { update_customers(filter: {id: {eq: 18}}, data: {name: "written"}) { affected_rows } }`,
+    );
+    const after = await node1.ask<ByPk>(query);
+    expect(after.data.customers_by_pk.city).toBe("Behind the kept response");
+    expect(after.maxAge, "read from the source again").toBeUndefined();
+    expect(await localHits(node1)).toBe(before + 1);
+  });
+
+  it("a query with one read that is not cached is never kept whole: that read stays fresh", async () => {
+    const query = `{ kept: customers_by_pk(id: 19) @cache(ttl: 60) { id city } fresh: customers_by_pk(id: 20) { id city } }`;
+    type Two = { kept: Customer; fresh: Customer };
+    const [city19] = [await cityOf(19)];
+    const before = await localHits(node1);
+    await node1.ask(query);
+    await setCity(19, "Mixed kept");
+    await setCity(20, "Mixed fresh");
+    const second = await node1.ask<Two>(query);
+    expect(second.data.kept.city).toBe(city19);
+    expect(second.data.fresh.city).toBe("Mixed fresh");
+    await node1.ask(query);
+    expect(await localHits(node1)).toBe(before);
+  });
+
+  it("a function beside cached reads keeps the query out: the admin's and a viewer's answers stay their own", async () => {
+    // The viewer has no rules: the admin's, so the same cached results; `me` is still each one's.
+    const query = `{ customers_by_pk(id: 19) @cache(ttl: 60) { id } function { core { auth { me { role } } } } }`;
+    type WithMe = { function: { core: { auth: { me: { role: string } } } } };
+    const before = await localHits(node1);
+    for (let i = 0; i < 2; i++) {
+      const admin = await node1.ask<WithMe>(query);
+      const viewer = await node1.ask<WithMe>(query, { headers: VIEWER });
+      expect(admin.data.function.core.auth.me.role).toBe("admin");
+      expect(viewer.data.function.core.auth.me.role).toBe("viewer");
+    }
+    expect(await localHits(node1)).toBe(before);
+  });
+
+  it("each user of a role whose rule uses [$auth.user_id_int] has their own kept response", async () => {
+    const query = `{ orders(order_by: [{field: "id"}], limit: 50) @cache(ttl: 60) { id customer_id } }`;
+    type Orders = { orders: { id: number; customer_id: number }[] };
+    const before = await localHits(node1);
+    for (let i = 0; i < 2; i++) {
+      for (const id of [3, 4]) {
+        const mine = await node1.ask<Orders>(query, { headers: customer(id) });
+        expect(mine.data.orders.length).toBeGreaterThan(0);
+        expect(mine.data.orders.every((order) => order.customer_id === id)).toBe(true);
+      }
+    }
+    expect(await localHits(node1)).toBe(before + 2);
+  });
+
+  it("@invalidate_cache on one node drops the responses kept on both", async () => {
+    const query = `{ customers_by_pk(id: 20) @cache(ttl: 60) { id name city } }`;
+    const original = await cityOf(20);
+    for (const node of [node1, node2]) {
+      await node.ask(query);
+      expect((await node.ask<ByPk>(query)).data.customers_by_pk.city).toBe(original);
+    }
+    await setCity(20, "Refreshed everywhere");
+    const refreshed = await node1.ask<ByPk>(
+      `{ customers_by_pk(id: 20) @cache(ttl: 60) @invalidate_cache { id name city } }`,
+    );
+    expect(refreshed.data.customers_by_pk.city).toBe("Refreshed everywhere");
+    expect((await node1.ask<ByPk>(query)).data.customers_by_pk.city).toBe("Refreshed everywhere");
+    await eventually(
+      "node 2 to drop its kept response",
+      async () => (await node2.ask<ByPk>(query)).data.customers_by_pk.city === "Refreshed everywhere",
+    );
+  });
+});
+
 describe("results per role and per user", () => {
   type Orders = { orders: { id: number; customer_id: number }[] };
   const query = `{ orders(order_by: [{field: "id"}]) @cache(ttl: 60) { id customer_id } }`;

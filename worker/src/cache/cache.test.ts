@@ -136,6 +136,44 @@ describe("getOrLoad", () => {
   });
 });
 
+describe("local (L1-only entries a node derives)", () => {
+  it("answers with the time left, counts as level local, and is dropped by tags from here or another node", async () => {
+    const { cache, clock, metrics } = l1Cache();
+    const local = cache.local!;
+    local.set("r", "whole", local.version(), { ttlMs: 10_000, tags: ["orders"] });
+    local.set("s", "other", local.version(), { ttlMs: 10_000, tags: ["customers"] });
+    clock.advance(4_000);
+    expect(local.get("r")).toEqual({ value: "whole", remainingTtlMs: 6_000 });
+    expect(local.get("missing")).toBeUndefined();
+    expect(await metrics.value("hugr_cache_hits_total", { level: "local" })).toBe(1);
+    expect(await metrics.value("hugr_cache_misses_total", { level: "local" })).toBe(1);
+    await cache.invalidateTags(["orders"]);
+    expect(local.get("r")).toBeUndefined();
+    cache.onRemoteInvalidation({ origin: "another node", scope: "tags", tags: ["customers"] });
+    expect(local.get("s")).toBeUndefined();
+  });
+
+  it("does not store what was derived before an invalidation", async () => {
+    const { cache } = l1Cache();
+    const local = cache.local!;
+    const since = local.version();
+    await cache.invalidateTags(["anything"]);
+    local.set("r", "derived from what may be stale", since, {});
+    expect(local.get("r")).toBeUndefined();
+    local.set("r", "derived after", local.version(), {});
+    expect(local.get("r")?.value).toBe("derived after");
+  });
+
+  it("is absent without L1", () => {
+    const cache = createCache(cacheConfig({ l1: { enabled: false } }), {
+      logger: captureLogs().logger,
+      clusterPrefix: "test",
+    });
+    opened.push(cache);
+    expect(cache.local).toBeUndefined();
+  });
+});
+
 describe("invalidation (L1 and the broadcast hook)", () => {
   it("drops entries by tag and everything on invalidateAll", async () => {
     const { cache } = l1Cache();

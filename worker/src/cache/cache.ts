@@ -15,6 +15,7 @@ import type {
   CacheValue,
   CreateCacheOptions,
   GetOrLoadOptions,
+  LocalCache,
 } from "./types.js";
 
 const MB = 1024 * 1024;
@@ -173,9 +174,24 @@ export function createCache(config: CacheConfig, options: CreateCacheOptions): C
     return value;
   };
 
+  const local: LocalCache | undefined = l1 && {
+    get(key) {
+      const entry = l1.get(key);
+      const remainingTtlMs = entry && l1.remainingTtlMs(key);
+      const hit = entry !== undefined && remainingTtlMs !== undefined;
+      (hit ? metrics.hits : metrics.misses).inc({ level: "local" });
+      return hit ? { value: entry.value, remainingTtlMs } : undefined;
+    },
+    version: () => epoch,
+    set(key, value, since, options) {
+      if (since === epoch && !closed) l1.set(key, value, ttlOf(options), uniqueTags(options));
+    },
+  };
+
   return {
     id,
     enabled: l1 !== undefined || l2 !== undefined,
+    local,
     async get(key) {
       return readL1(key) ?? (await readL2(key));
     },

@@ -1,7 +1,10 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 
-/** The cache level a hit or a miss was counted at. */
-export type CacheLevel = "l1" | "l2";
+/**
+ * The cache level a hit or a miss was counted at: "local" counts the lookups of `Cache.local`
+ * (entries this node derived, held in its L1 only).
+ */
+export type CacheLevel = "l1" | "l2" | "local";
 
 /** What an L1 holds now, read when the registry is scraped (no work on the request path). */
 export interface L1Stats {
@@ -56,13 +59,13 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   return {
     hits: new Counter({
       name: "hugr_cache_hits_total",
-      help: "Cache lookups answered, by level (l1, l2)",
+      help: "Cache lookups answered, by level (l1, l2, local)",
       labelNames: ["level"],
       registers: [registry],
     }),
     misses: new Counter({
       name: "hugr_cache_misses_total",
-      help: "Cache lookups not answered, by level (l1, l2)",
+      help: "Cache lookups not answered, by level (l1, l2, local)",
       labelNames: ["level"],
       registers: [registry],
     }),

@@ -54,6 +54,11 @@ export interface Cache {
   getOrLoad(key: string, load: () => Promise<CacheValue>, options?: GetOrLoadOptions): Promise<CacheValue>;
   /** Milliseconds `key` has left (L1's, else L2's own report: Redis PTTL), or undefined when absent. */
   remainingTtlMs(key: string): Promise<number | undefined>;
+  /**
+   * L1 alone, for what this node derives from cached entries (whole responses made of cached
+   * results): never written to L2, dropped by the same tags and invalidations. Undefined without L1.
+   */
+  readonly local: LocalCache | undefined;
   /** Drops the entries carrying any of `tags` from L1, L2 and (through the bus) every node's L1. */
   invalidateTags(tags: readonly string[]): Promise<void>;
   /** Drops this cluster's entries, and only them (every key under its namespace), everywhere. */
@@ -65,6 +70,19 @@ export interface Cache {
   onRemoteInvalidation(message: CacheInvalidation): void;
   /** Waits for background L2 writes, stops timers and closes L2 connections. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The node's own L1 entries: see {@link Cache.local}. */
+export interface LocalCache {
+  /** The value and the milliseconds it has left, or undefined; synchronous, counted as level "local". */
+  get(key: string): { value: CacheValue; remainingTtlMs: number } | undefined;
+  /** The invalidations seen so far, for {@link LocalCache.set}'s `since`. */
+  version(): number;
+  /**
+   * Stores `value` unless an invalidation came after `since` (a {@link LocalCache.version} read
+   * before the value was derived: what it was made of may be stale).
+   */
+  set(key: string, value: CacheValue, since: number, options: CacheSetOptions): void;
 }
 
 /** Options of {@link createCache} besides the configuration. */

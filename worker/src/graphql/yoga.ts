@@ -10,6 +10,7 @@ import { createRequestCache, type RequestCache } from "../engine/caching/results
 import type { WorkerMetrics } from "../observability/index.js";
 import type { GraphQLContext } from "./context.js";
 import { createErrorMasker } from "./errors.js";
+import { useCachedResponses } from "./plugins/use-cached-responses.js";
 import { useErrorMetrics } from "./plugins/use-error-metrics.js";
 import { usePermissions } from "./plugins/use-permissions.js";
 import { useSourceTransactions } from "./plugins/use-source-transactions.js";
@@ -86,6 +87,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       useErrorMetrics(options.metrics.graphqlErrors),
       usePermissions(),
       useSourceTransactions(),
+      useCachedResponses(),
     ],
   });
   return {

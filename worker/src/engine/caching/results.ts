@@ -34,15 +34,50 @@ export interface RequestCache {
   written: Set<string>;
   /** The least time left of the results answered from the cache (a Cache-Control max-age). */
   servedFromCache: number | undefined;
+  /** The reads the request ran, for the whole-response memo: see {@link ReadsRecord}. */
+  reads: ReadsRecord;
+  /** The whole-response memo's record of the request (graphql/plugins/use-cached-responses.ts). */
+  response?: ResponseRecord;
+}
+
+/** How many reads ran, how many of them through the cache, and those results' tags and least time left. */
+export interface ReadsRecord {
+  count: number;
+  cached: number;
+  tags: Set<string>;
+  leastTtlMs: number | undefined;
+}
+
+export interface ResponseRecord {
+  /** The response's key (made on first use: most requests never need it). */
+  key(): string;
+  /** The query and operation asked, which the memo remembers once a response of it is kept. */
+  document: string;
+  /** The cache's invalidations when the request arrived (`LocalCache.version`). */
+  since: number;
+  /** Whether the operation is a query made of reads and fields that only pick their parent's values. */
+  memoizable: boolean;
+  /** Answered from the memo. */
+  answered: boolean;
 }
 
 export function createRequestCache(cache: Cache): RequestCache {
-  return { cache, written: new Set(), servedFromCache: undefined };
+  return {
+    cache,
+    written: new Set(),
+    servedFromCache: undefined,
+    reads: { count: 0, cached: 0, tags: new Set(), leastTtlMs: undefined },
+  };
 }
 
 /** Tags of the cache: every result read from an object carries its tag; a source's load drops them all. */
 export const objectTag = (typeName: string): string => `object:${typeName}`;
 export const sourceTag = (source: string): string => `source:${source}`;
+/**
+ * Every result carries its own key's tag, and so do the responses made of it: `@invalidate_cache`
+ * drops both, on every node, before the result is replaced.
+ */
+const entryTag = (key: string): string => `entry:${key}`;
 
 type Decision = { mode: "read" | "refresh"; policy: CachePolicy };
 
@@ -129,16 +164,18 @@ export async function cachedRead(
 ): Promise<unknown[]> {
   const request = (context as SourceRequestContext | undefined)?.cache;
   if (!request?.cache.enabled) return load();
+  request.reads.count++;
   const decision = decide(info, () => catalogPolicy(info, on.objectPolicy));
   if (!decision) return load();
   const { policy } = decision;
   const key = resultKey(info, policy, on.access);
   const options = {
     ...(policy.ttlMs !== undefined && { ttlMs: policy.ttlMs }),
-    tags: [sourceTag(on.source), ...objectsRead(info).map(objectTag), ...policy.tags],
+    tags: [sourceTag(on.source), ...objectsRead(info).map(objectTag), ...policy.tags, entryTag(key)],
   };
   if (decision.mode === "refresh") {
     const rows = await load();
+    await request.cache.invalidateTags([entryTag(key)]);
     await request.cache.set(key, serialize(rows), options);
     return rows;
   }
@@ -151,11 +188,20 @@ export async function cachedRead(
     },
     options,
   );
-  if (!loaded) {
+  if (!loaded || request.response) {
     const left = await request.cache.remainingTtlMs(key);
-    if (left !== undefined) request.servedFromCache = Math.min(request.servedFromCache ?? left, left);
+    if (left !== undefined) {
+      if (!loaded) request.servedFromCache = Math.min(request.servedFromCache ?? left, left);
+      recordCachedRead(request.reads, left, options.tags);
+    }
   }
   return JSON.parse(text.toString()) as unknown[];
+}
+
+function recordCachedRead(reads: ReadsRecord, leftMs: number, tags: readonly string[]): void {
+  reads.cached++;
+  reads.leastTtlMs = Math.min(reads.leastTtlMs ?? leftMs, leftMs);
+  for (const tag of tags) reads.tags.add(tag);
 }
 
 /**

@@ -21,6 +21,7 @@ import { cachedRead, wrote } from "../caching/results.js";
 import { accessOf, objectTypeName } from "./access.js";
 import type { SourceSchemaInput } from "./input.js";
 import { byResponseKey, meta, type SharedTypes } from "./shared.js";
+import { derivedResolver, readResolver } from "./resolver-kinds.js";
 import { createReadRunner, keyOrder, type Compile } from "./statement.js";
 import { writesOf } from "./writes.js";
 
@@ -70,7 +71,7 @@ export function buildSourceSchema(input: SourceSchemaInput): SourceSchema {
                 fields,
               }),
             ),
-            resolve: () => ({}),
+            resolve: derivedResolver(() => ({})),
           },
         };
   return { query: module(query, "query"), mutation: module(mutation, "mutation") };
@@ -137,7 +138,7 @@ function rowType(input: SourceSchemaInput, types: ObjectTypes, object: CatalogOb
           type: scalarOutput(input.shared, field),
           ...described(field.description),
           extensions: { hugr: meta({ kind: "column", field }) },
-          resolve: mask ? (...args) => mask(byResponseKey(...args)) : byResponseKey,
+          resolve: mask ? derivedResolver((...args) => mask(byResponseKey(...args))) : byResponseKey,
         };
       }
       for (const relation of object.model.relations) {
@@ -338,17 +339,20 @@ function queryFields(
       type: nonNullList(row),
       ...described(object.model.description),
       args: listArgs(input, types, object),
-      resolve: (_source, args, context, info) =>
+      resolve: readResolver((_source, args, context, info) =>
         run(context, info, (c, selection) =>
           compileList(c, object, defaultOrder(input, object, args), selection),
         ),
+      ),
     },
     [`${name}_aggregation`]: {
       type: new GraphQLNonNull(types.aggregation(object)),
       description: `Aggregates over ${types.name(object)}`,
       args: listArgs(input, types, object),
-      resolve: async (_source, args, context, info) =>
-        (await run(context, info, (c, selection) => compileAggregation(c, object, args, selection)))[0],
+      resolve: readResolver(
+        async (_source, args, context, info) =>
+          (await run(context, info, (c, selection) => compileAggregation(c, object, args, selection)))[0],
+      ),
     },
   };
   const byKey = (fieldName: string, keyFields: readonly FieldModel[], description: string) => {
@@ -361,8 +365,10 @@ function queryFields(
           { type: new GraphQLNonNull(shared.scalar(f.type)) as GraphQLType as never },
         ]),
       ),
-      resolve: async (_source, args, context, info) =>
-        (await run(context, info, (c, selection) => compileByKey(c, object, args, selection)))[0] ?? null,
+      resolve: readResolver(
+        async (_source, args, context, info) =>
+          (await run(context, info, (c, selection) => compileByKey(c, object, args, selection)))[0] ?? null,
+      ),
     };
   };
   const typeName = types.name(object);

@@ -17,6 +17,7 @@ import {
 } from "graphql";
 import type { ScalarName } from "../catalogs/index.js";
 import type { AggregateFunction, FieldMeta } from "../sql/plan.js";
+import { derivedResolver } from "./resolver-kinds.js";
 
 /**
  * The types every data source shares: hugr's scalars, the operator objects of filters, order_by and
@@ -185,11 +186,11 @@ export function meta(value: FieldMeta): FieldMeta {
 }
 
 /** Rows come back as JSON keyed by response key (alias or name), so two aliases of a field never clash. */
-export function byResponseKey(
+export const byResponseKey = derivedResolver(function byResponseKey(
   source: unknown,
   _args: unknown,
   _context: unknown,
   info: { path: { key: string | number } },
 ): unknown {
   return (source as Record<string | number, unknown>)[info.path.key];
-}
+});
