@@ -1,4 +1,10 @@
-import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
+import {
+  HttpMethod,
+  RequestContext,
+  type ConfigurationOptions,
+  type CoordinationV1Api,
+  type V1Lease,
+} from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -96,6 +102,21 @@ describe("leaseExpired", () => {
  * request (an apiserver outage). `now` is the decision clock; `skewMs` makes it read behind the timers'
  * clock, as Date.now does by up to a millisecond against the event loop's clock.
  */
+/**
+ * A request that never answers unless aborted: the signal a middleware of `options` sets on the
+ * request context (as client-node's fetch would use it) is recorded, and rejects the request.
+ */
+function neverAnswered(options: ConfigurationOptions | undefined, signals: AbortSignal[]): Promise<never> {
+  const context = new RequestContext("http://apiserver/lease", HttpMethod.GET);
+  for (const middleware of options?.middleware ?? []) void middleware.pre(context);
+  const signal = context.getSignal();
+  if (!signal) return Promise.reject(new Error("the request was given no signal"));
+  signals.push(signal);
+  return new Promise<never>((_resolve, reject) => {
+    signal.addEventListener("abort", () => reject(signal.reason as Error));
+  });
+}
+
 describe("the renew deadline", () => {
   const DEADLINE_MS = 3_000;
   let skewMs = 0;
@@ -165,6 +186,44 @@ describe("the renew deadline", () => {
     // A standby sees the Lease expire at renewTime + lease duration: the leader must be gone before.
     await vi.advanceTimersByTimeAsync(DEADLINE_MS - createDelayMs + 1);
     expect(stopped).toBe(1);
+    await e.stop();
+  });
+
+  it("steps down at the deadline when requests hang, and stop() returns without waiting for them", async () => {
+    const signals: AbortSignal[] = [];
+    const hanging = {
+      readNamespacedLease: (_param: unknown, options?: ConfigurationOptions) => {
+        if (!written) return Promise.reject(Object.assign(new Error("404"), { code: 404 }));
+        return neverAnswered(options, signals);
+      },
+      createNamespacedLease: ({ body }: { body: V1Lease }) => {
+        written = body;
+        return Promise.resolve(body);
+      },
+      replaceNamespacedLease: (_param: unknown, options?: ConfigurationOptions) =>
+        neverAnswered(options, signals),
+    } as unknown as CoordinationV1Api;
+    const e = createLeaderElector(hanging, {
+      namespace: "ns",
+      name: "lease",
+      identity: "me",
+      leaseDurationMs: 4_000,
+      renewDeadlineMs: DEADLINE_MS,
+      retryPeriodMs: 1_000,
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => (stopped += 1),
+      logger: pino({ level: "silent" }),
+    });
+    e.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(e.isLeader()).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000); // the next round's read hangs
+    expect(signals.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(DEADLINE_MS);
+    expect(e.isLeader()).toBe(false);
+    expect(stopped).toBe(1);
+    // The hung read was aborted at the renew deadline: the round ended, so stop() returns.
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
     await e.stop();
   });
 

@@ -17,7 +17,15 @@
  * As in client-go the elector is one-shot: once leadership is lost (or released), it stops
  * campaigning; the operator exits, and its replacement campaigns afresh.
  */
-import { V1MicroTime, type CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
+import {
+  Observable,
+  V1MicroTime,
+  type ConfigurationOptions,
+  type CoordinationV1Api,
+  type RequestContext,
+  type ResponseContext,
+  type V1Lease,
+} from "@kubernetes/client-node";
 import type { Logger } from "@hugr/common";
 import { errorSummary, isNotFound, statusCode } from "./apply.js";
 
@@ -225,7 +233,9 @@ async function round(elector: Elector): Promise<void> {
   const { api, options, state } = elector;
   let lease: V1Lease | undefined;
   try {
-    lease = await api.readNamespacedLease({ namespace: options.namespace, name: options.name });
+    lease = await bounded(elector, (abortable) =>
+      api.readNamespacedLease({ namespace: options.namespace, name: options.name }, abortable),
+    );
   } catch (error) {
     if (!isNotFound(error)) {
       options.logger.warn(errorSummary(error), "could not read the lease");
@@ -256,21 +266,24 @@ async function act(elector: Elector, action: LeaderAction, lease: V1Lease | unde
       lose(elector, `the lease is held by '${lease?.spec?.holderIdentity ?? ""}' or was not renewed in time`);
       return;
     case "create":
-      await write(elector, "create", stamp, () =>
-        api.createNamespacedLease({
-          namespace: options.namespace,
-          body: leaseBody(elector, stamp, undefined),
-        }),
+      await write(elector, "create", stamp, (abortable) =>
+        api.createNamespacedLease(
+          { namespace: options.namespace, body: leaseBody(elector, stamp, undefined) },
+          abortable,
+        ),
       );
       return;
     case "acquire":
     case "renew":
-      await write(elector, action, stamp, () =>
-        api.replaceNamespacedLease({
-          namespace: options.namespace,
-          name: options.name,
-          body: leaseBody(elector, stamp, lease, action),
-        }),
+      await write(elector, action, stamp, (abortable) =>
+        api.replaceNamespacedLease(
+          {
+            namespace: options.namespace,
+            name: options.name,
+            body: leaseBody(elector, stamp, lease, action),
+          },
+          abortable,
+        ),
       );
   }
 }
@@ -286,11 +299,11 @@ async function write(
   elector: Elector,
   action: "create" | "acquire" | "renew",
   stamp: number,
-  send: () => Promise<V1Lease>,
+  send: (abortable: ConfigurationOptions) => Promise<V1Lease>,
 ): Promise<void> {
   const { options, state } = elector;
   try {
-    await send();
+    await bounded(elector, send);
   } catch (error) {
     if (statusCode(error) === 409) {
       options.logger.debug({ action }, "another candidate wrote the lease first");
@@ -419,14 +432,17 @@ async function release(elector: Elector): Promise<void> {
   await state.round;
   if (!state.leading) return;
   try {
-    const lease = await api.readNamespacedLease({ namespace: options.namespace, name: options.name });
+    const lease = await bounded(elector, (abortable) =>
+      api.readNamespacedLease({ namespace: options.namespace, name: options.name }, abortable),
+    );
     if (lease.spec?.holderIdentity === options.identity) {
       const spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 };
-      await api.replaceNamespacedLease({
-        namespace: options.namespace,
-        name: options.name,
-        body: { ...lease, spec },
-      });
+      await bounded(elector, (abortable) =>
+        api.replaceNamespacedLease(
+          { namespace: options.namespace, name: options.name, body: { ...lease, spec } },
+          abortable,
+        ),
+      );
       options.logger.info({ identity: options.identity }, "released the lease");
     }
   } catch (error) {
@@ -436,6 +452,46 @@ async function release(elector: Elector): Promise<void> {
     );
   }
   endLeadership(elector);
+}
+
+/**
+ * `send()`, aborted with a timeout error once the renew deadline has passed without an answer
+ * (client-go gives each attempt the renew deadline too). A request that hangs would otherwise hold its
+ * round, and release() and stop() that wait for it, for as long as the connection stays silent; the
+ * deadline timer has stepped down by then.
+ */
+async function bounded<T>(
+  elector: Elector,
+  send: (abortable: ConfigurationOptions) => Promise<T>,
+): Promise<T> {
+  const ms = elector.options.renewDeadlineMs;
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`no answer from the apiserver within ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  // client-node passes a request context's signal to fetch: a middleware sets ours on each request.
+  const abortable: ConfigurationOptions = {
+    middleware: [
+      {
+        pre: (context: RequestContext) => {
+          context.setSignal(controller.signal);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
+  try {
+    return await Promise.race([send(abortable), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The decision's view of a Lease read from the apiserver. */
