@@ -149,6 +149,38 @@ describe("bad input over HTTP", () => {
     expect(await coreDbSnapshot()).toBe(snapshot);
   });
 
+  it("a chunked body (no Content-Length) is counted as it is read: 413 past the limit, answered below it", async () => {
+    const post = (bytes: number) => {
+      const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= bytes) return controller.close();
+          controller.enqueue(chunk);
+          sent += chunk.byteLength;
+        },
+      });
+      return fetch(`${node.url}/graphql`, {
+        method: "POST",
+        headers: { accept: "application/graphql-response+json", "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+    };
+    const tooLarge = await post(2 * 1024 * 1024);
+    expect(tooLarge.status).toBe(413);
+    expect(await errorMessages(tooLarge)).toMatch(/too large/);
+    const small = await fetch(`${node.url}/graphql`, {
+      method: "POST",
+      headers: { accept: "application/graphql-response+json", "content-type": "application/json" },
+      body: new Blob([JSON.stringify({ query: "{ __typename }" })]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(small.status).toBe(200);
+    expect(await small.json()).toEqual({ data: { __typename: "Query" } });
+    expect(await coreDbSnapshot()).toBe(snapshot);
+  });
+
   it("cannot filter or aggregate a DSN or an API key: like or max would reveal what the mask hides", async () => {
     for (const [query, message] of [
       [`{ core { data_sources(filter: { path: { like: "%secret%" } }) { name } } }`, /"path" is not defined/],

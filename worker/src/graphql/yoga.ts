@@ -77,6 +77,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     graphiql: false,
     landingPage: false,
     logging: false,
+    // The HTTP layer limits bodies once (http/app.ts); yoga's limit would wrap every body in a stream.
+    maxRequestBodySize: false,
     context: ({ auth, cache }) => options.context(auth, cache),
     maskedErrors: { maskError: createErrorMasker(options.logger) },
     plugins: [
