@@ -128,10 +128,10 @@ function refusal(failure: AuthFailure): Response {
 /**
  * A response with a result from the cache says how long it stays valid, as Hasura does: the least
  * time its cached results have left. Private: the answer is the asker's (their role's rules), never
- * one for a shared HTTP cache. A response with none keeps yoga's headers.
+ * one for a shared HTTP cache. A response with none keeps yoga's headers. The header is set on
+ * yoga's response itself (its headers are mutable): a copy would pass its body on as a stream.
  */
 function withMaxAge(response: Response, remainingMs: number): Response {
-  const headers = new Headers(response.headers);
-  headers.set("cache-control", `private, max-age=${Math.max(0, Math.floor(remainingMs / 1000))}`);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  response.headers.set("cache-control", `private, max-age=${Math.max(0, Math.floor(remainingMs / 1000))}`);
+  return response;
 }
