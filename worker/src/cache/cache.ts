@@ -57,7 +57,7 @@ export function createCache(config: CacheConfig, options: CreateCacheOptions): C
   let epoch = 0;
   let closed = false;
 
-  /** Background work (L2 writes, replays), awaited by close(); it never rejects, but is guarded. */
+  /** Background work (replays of missed invalidations), awaited by close(); it never rejects, but is guarded. */
   const track = (work: Promise<unknown>): void => {
     const settled: Promise<void> = work.then(
       () => {
@@ -169,7 +169,9 @@ export function createCache(config: CacheConfig, options: CreateCacheOptions): C
       const ttlMs = ttlOf(options);
       const tags = uniqueTags(options);
       l1?.set(key, value, ttlMs, tags);
-      track(writeL2(key, value, ttlMs, tags));
+      // Awaited: once the caller has its answer, the entry is in every level, so an invalidation
+      // asked after it (from any node) finds it. A write still in flight could outlive one.
+      await writeL2(key, value, ttlMs, tags);
     }
     return value;
   };

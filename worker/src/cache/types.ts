@@ -47,9 +47,10 @@ export interface Cache {
   /** Stores `value` in L1 and, awaited, in L2. */
   set(key: string, value: CacheValue, options?: CacheSetOptions): Promise<void>;
   /**
-   * The cached value, or `load()`'s, stored before it is returned (the L2 write completes in the
-   * background). Concurrent calls for one key that miss run `load` once and share its outcome; a
-   * load that fails is not cached and its error reaches every caller waiting on it.
+   * The cached value, or `load()`'s, stored in both levels before it is returned (so that an
+   * invalidation asked once the caller has it finds it everywhere). Concurrent calls for one key
+   * that miss run `load` once and share its outcome; a load that fails is not cached and its error
+   * reaches every caller waiting on it.
    */
   getOrLoad(key: string, load: () => Promise<CacheValue>, options?: GetOrLoadOptions): Promise<CacheValue>;
   /** Milliseconds `key` has left (L1's, else L2's own report: Redis PTTL), or undefined when absent. */
