@@ -9,7 +9,7 @@ install: ## install npm dependencies exactly as locked
 	npm ci
 
 build: ## compile the TypeScript workspaces into dist/
-	tsc -b protocol coredb common worker operator
+	tsc -b protocol common coredb worker operator
 	chmod +x worker/dist/main.js operator/dist/main.js
 
 typecheck: build ## type-check sources, tests and benchmarks (they import the workspaces through their dist/)

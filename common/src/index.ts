@@ -29,6 +29,7 @@ export {
   readDataDir,
   readLogLevel,
   type AuthConfig,
+  type CoreDbConfig,
   type LogLevel,
 } from "./env/sections.js";
 export {

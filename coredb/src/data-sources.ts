@@ -51,6 +51,35 @@ export type DataSourcePatch = {
   [K in keyof Omit<DataSourceInput, "name" | "catalogs">]?: DataSourceInput[K] | null;
 };
 
+/**
+ * The data source an input stands for, every absent field given the default an insert stores: the
+ * one place those defaults live (core database writes, definitions sent to the management node,
+ * the operator's comparison of a resource with its row).
+ */
+export function dataSourceWithDefaults(input: DataSourceInput): DataSource & { catalogs: CatalogSource[] } {
+  return {
+    name: input.name,
+    type: input.type,
+    prefix: input.prefix ?? "",
+    description: input.description ?? "",
+    path: input.path,
+    as_module: input.as_module ?? false,
+    self_defined: input.self_defined ?? false,
+    read_only: input.read_only ?? false,
+    disabled: input.disabled ?? false,
+    catalogs: (input.catalogs ?? []).map(catalogWithDefaults),
+  };
+}
+
+function catalogWithDefaults(catalog: CatalogSourceInput): CatalogSource {
+  return {
+    name: catalog.name,
+    type: catalog.type,
+    description: catalog.description ?? "",
+    path: catalog.path,
+  };
+}
+
 /** Data source types hugr knows; which of them a node can load is the loader's business. */
 export const DATA_SOURCE_TYPES = ["postgres", "duckdb", "mysql", "mssql", "http", "extension"] as const;
 /** Catalog types: a folder or URI of .graphql files, one file, or inline SDL. */
@@ -165,7 +194,7 @@ export async function putDataSource(db: CoreDb, input: DataSourceInput): Promise
         `INSERT INTO catalog_sources (name, type, description, path) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, description = EXCLUDED.description,
            path = EXCLUDED.path`,
-        [catalog.name, catalog.type, catalog.description ?? "", catalog.path],
+        [catalog.name, catalog.type, catalogWithDefaults(catalog).description, catalog.path],
       );
       await tx.query("INSERT INTO data_source_catalogs (data_source_name, catalog_name) VALUES ($1, $2)", [
         input.name,
@@ -180,17 +209,8 @@ export async function putDataSource(db: CoreDb, input: DataSourceInput): Promise
 }
 
 function rowValues(input: DataSourceInput): unknown[] {
-  return [
-    input.name,
-    input.type,
-    input.prefix ?? "",
-    input.description ?? "",
-    input.path,
-    input.as_module ?? false,
-    input.self_defined ?? false,
-    input.read_only ?? false,
-    input.disabled ?? false,
-  ];
+  const row = dataSourceWithDefaults(input);
+  return COLUMNS.map((column) => row[column]);
 }
 
 async function deleteOrphanCatalogs(tx: SqlExecutor): Promise<void> {
@@ -215,7 +235,7 @@ async function insertRow(tx: SqlExecutor, input: DataSourceInput): Promise<void>
 }
 
 async function linkCatalog(tx: SqlExecutor, dataSource: string, catalog: CatalogSourceInput): Promise<void> {
-  const description = catalog.description ?? "";
+  const { description } = catalogWithDefaults(catalog);
   const inserted = await tx.query(
     `INSERT INTO catalog_sources (name, type, description, path) VALUES ($1, $2, $3, $4)
      ON CONFLICT (name) DO NOTHING RETURNING name`,

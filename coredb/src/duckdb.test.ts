@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LATEST_VERSION } from "./migrations.js";
 import { openCoreDb } from "./open.js";
-import type { CoreDb, CoreDbConfig } from "./types.js";
+import type { CoreDbConfig } from "@hugr/common";
+import type { CoreDb } from "./types.js";
 
 const silent = { info: () => undefined, warn: () => undefined };
 let folder: string;

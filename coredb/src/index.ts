@@ -6,13 +6,16 @@ export type { ExportCoreDbOptions, ExportedTable } from "./export.js";
 export type { Migration, MigrationReport } from "./migrations.js";
 export { CoreDbError, readOnlyError, sqlState, SQLSTATE_INVALID_REGULAR_EXPRESSION } from "./errors.js";
 export type { CoreDbErrorCode } from "./errors.js";
-export type { CoreDb, CoreDbConfig, CoreDbLogger, SqlExecutor } from "./types.js";
+export type { CoreDb, CoreDbLogger, SqlExecutor } from "./types.js";
+/** What openCoreDb opens: the configuration is read (and its type defined) by @hugr/common. */
+export type { CoreDbConfig } from "@hugr/common";
 export {
   listEnabledDataSources,
   getDataSource,
   getDataSources,
   insertDataSource,
   assertCatalogFits,
+  dataSourceWithDefaults,
   putDataSource,
   updateDataSources,
   deleteDataSources,
@@ -30,5 +33,6 @@ export type {
   CatalogSourceInput,
   DataSourcePatch,
 } from "./data-sources.js";
+export { deleteClusterNodes } from "./cluster-nodes.js";
 export { announceCoreChange, withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
 export type { CachedCoreDb, ReadCacheOptions, ReadThrough } from "./read-cache.js";

@@ -1,7 +1,8 @@
 import { rm, stat } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { CoreDbConfig } from "@hugr/common";
+import pRetry from "p-retry";
 import { currentVersion, LATEST_VERSION, migrate } from "./migrations.js";
-import type { CoreDb, CoreDbConfig, CoreDbLogger } from "./types.js";
+import type { CoreDb, CoreDbLogger } from "./types.js";
 
 export interface OpenCoreDbOptions {
   logger: CoreDbLogger;
@@ -52,20 +53,30 @@ export async function removeDuckDbFile(path: string): Promise<void> {
   await Promise.all([rm(path, { force: true }), rm(`${path}.wal`, { force: true })]);
 }
 
+/** Backoff between pings: 500 ms, doubling, at most 5 s apart. */
+const PING_BACKOFF = { minTimeout: 500, factor: 2, maxTimeout: 5_000 } as const;
+
+/**
+ * Pings until the database answers, within `connectTimeoutMs` (p-retry's maxRetryTime). A TypeError
+ * is not retried (p-retry's rule): a ping that fails with one has a bug, not a database starting up.
+ */
 async function waitUntilReachable(db: CoreDb, options: OpenCoreDbOptions): Promise<void> {
-  const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.ping();
-      return;
-    } catch (error) {
-      if (Date.now() >= deadline) {
-        throw new Error(`the core database (${db.kind}) is not reachable`, { cause: error });
-      }
-      // The driver's message may contain the host but never the password (postgres.js omits it).
-      options.logger.warn({ attempt, err: describe(error) }, "core database not reachable yet, retrying");
-      await sleep(Math.min(250 * 2 ** attempt, 5_000));
-    }
+  try {
+    await pRetry(() => db.ping(), {
+      ...PING_BACKOFF,
+      retries: Infinity,
+      maxRetryTime: options.connectTimeoutMs ?? 30_000,
+      onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
+        if (retryDelay === 0) return;
+        // The driver's message may contain the host but never the password (postgres.js omits it).
+        options.logger.warn(
+          { attempt: attemptNumber, retryInMs: retryDelay, err: error.message },
+          "core database not reachable yet, retrying",
+        );
+      },
+    });
+  } catch (error) {
+    throw new Error(`the core database (${db.kind}) is not reachable`, { cause: error });
   }
 }
 
@@ -93,8 +104,4 @@ async function prepareSchema(db: CoreDb, logger: CoreDbLogger): Promise<void> {
       "core database schema is newer than this node",
     );
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -28,15 +28,6 @@ export interface CoreDb extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** Which core database to open. */
-export type CoreDbConfig =
-  /** CORE_DB_PATH is a postgres:// or postgresql:// URL. */
-  | { kind: "postgres"; url: string; readOnly: boolean }
-  /** CORE_DB_PATH is a folder (persistent PGlite), or "memory://" (throwaway). */
-  | { kind: "pglite"; dir: string; readOnly: boolean }
-  /** CORE_DB_PATH is a local file ending in ".duckdb". */
-  | { kind: "duckdb"; path: string; readOnly: boolean };
-
 /** The slice of a pino logger the core database needs. */
 export interface CoreDbLogger {
   info(details: object, message: string): void;

@@ -4,8 +4,8 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManagementClient, createNodeClient, createSignedClient } from "./client.js";
 import {
-  managementPaths,
-  nodePaths,
+  managementRoutes,
+  nodeRoutes,
   type ClusterOperationResult,
   type NodeHealth,
   type RegisterNodeRequest,
@@ -47,34 +47,39 @@ const spec: StorageSpec = {
   accountId: "",
 };
 
-/** Both APIs on one server, behind the signature middleware, with fixed answers. */
+/**
+ * Both APIs on one server, behind the signature middleware, with fixed answers. Mounted by the
+ * contract's patterns but without its checks: these tests are about what the client sends.
+ */
 function createApp(): Hono {
   const app = new Hono();
+  const m = managementRoutes;
+  const n = nodeRoutes;
   app.use(verifySignature({ secret: SECRET }));
-  app.post(managementPaths.nodes, async (c) => {
+  app.on(m.register.method, m.register.pattern, async (c) => {
     const body = await c.req.json<RegisterNodeRequest>();
     return c.json({ ...registration, node: { ...registration.node, name: body.name, url: body.url } });
   });
-  app.post("/v1/nodes/:name/heartbeat", (c) =>
-    jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("name")}' is not registered`, {
-      node: c.req.param("name"),
+  app.on(m.heartbeat.method, m.heartbeat.pattern, (c) =>
+    jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("node")}' is not registered`, {
+      node: c.req.param("node"),
     }),
   );
-  app.delete("/v1/nodes/:name", (c) => c.body(null, 204));
-  app.post("/v1/data-sources/:name/load", (c) =>
+  app.on(m.deregister.method, m.deregister.pattern, (c) => c.body(null, 204));
+  app.on(m.loadDataSource.method, m.loadDataSource.pattern, (c) =>
     c.json({ ...operation, message: `loaded ${c.req.param("name")}` }),
   );
-  app.put("/v1/storages/:name", async (c) => {
+  app.on(m.registerStorage.method, m.registerStorage.pattern, async (c) => {
     const body = await c.req.json<StorageSpec>();
     return c.json({ ...operation, message: `${c.req.param("name")}=${body.name}` });
   });
-  app.get(nodePaths.health, (c) => c.json(health));
-  app.get("/cluster/v1/data-sources/:name/status", async (c) => {
+  app.on(n.health.method, n.health.pattern, (c) => c.json(health));
+  app.on(n.dataSourceStatus.method, n.dataSourceStatus.pattern, async (c) => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     return c.json({ status: "attached", error: "" });
   });
-  app.get(nodePaths.storages, (c) => c.text("<html>bad gateway</html>", 502));
-  app.post("/cluster/v1/data-sources/:name/load", (c) =>
+  app.on(n.storages.method, n.storages.pattern, (c) => c.text("<html>bad gateway</html>", 502));
+  app.on(n.loadDataSource.method, n.loadDataSource.pattern, (c) =>
     jsonError(c, 500, "INTERNAL", `leaked ${SECRET} by a careless server`),
   );
   return app;
@@ -157,14 +162,14 @@ describe("typed clients over real HTTP", () => {
       timeoutMs: 2_000,
       fetch: recording,
     });
-    expect(await client.request("GET", nodePaths.health)).toEqual(health);
+    expect(await client.request("GET", nodeRoutes.health.pattern)).toEqual(health);
     const sent = seen[0];
-    expect(sent?.url).toBe(`${baseUrl}/hugr${nodePaths.health}`);
+    expect(sent?.url).toBe(`${baseUrl}/hugr${nodeRoutes.health.pattern}`);
     const verified = verifyRequest(
       { secret: SECRET, replayCache: createReplayCache() },
       {
         method: "GET",
-        pathWithQuery: `/hugr${nodePaths.health}`,
+        pathWithQuery: `/hugr${nodeRoutes.health.pattern}`,
         body: new Uint8Array(0),
         headers: sent!.headers,
       },
@@ -174,7 +179,7 @@ describe("typed clients over real HTTP", () => {
 
   it("refuses a GET with a body", async () => {
     const client = createSignedClient({ baseUrl, secret: SECRET, timeoutMs: 2_000 });
-    await expect(client.request("GET", nodePaths.health, { x: 1 })).rejects.toThrow(TypeError);
+    await expect(client.request("GET", nodeRoutes.health.pattern, { x: 1 })).rejects.toThrow(TypeError);
   });
 });
 
@@ -226,9 +231,7 @@ describe("failures", () => {
 
   it("reports a server slower than the timeout as TIMEOUT", async () => {
     const node = createNodeClient({ baseUrl, secret: SECRET, timeoutMs: 100 });
-    const started = Date.now();
     const error = await failure(node.dataSourceStatus("slow"));
-    expect(Date.now() - started).toBeLessThan(900);
     expect(error.code).toBe("TIMEOUT");
     expect(error.status).toBe(0);
     expect(error.message).toContain("100 ms");

@@ -1,10 +1,12 @@
 import {
-  managementPaths,
-  nodePaths,
+  managementRoutes,
+  nodeRoutes,
+  routePath,
   type CacheInvalidation,
   type ClusterOperationResult,
-  type DataSourceDefinition,
+  type ClusterOperations,
   type DataSourceStatusResponse,
+  type HttpMethod,
   type ErrorCode,
   type HeartbeatRequest,
   type HeartbeatResponse,
@@ -15,13 +17,13 @@ import {
   type NodeStoragesResponse,
   type RegisterNodeRequest,
   type RegisterNodeResponse,
+  type Route,
+  type RouteParams,
   type StorageSpec,
   type StoragesResponse,
 } from "./contract.js";
 import { ProtocolError, redactSecret, type ProtocolErrorCode } from "./errors.js";
 import { signRequest } from "./signing.js";
-
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 export interface SignedClientOptions {
   /** Where the peer listens, e.g. "http://hugr-management:14000"; a path prefix is kept. */
@@ -43,28 +45,23 @@ export interface SignedClient {
   request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
 }
 
-/** The management API, as a work node (or an admin tool) calls it. */
-export interface ManagementClient {
+/**
+ * The management API, as a work node (or an admin tool) calls it: one method per route of
+ * managementRoutes (createManagementClient fails to compile when the two differ).
+ */
+export interface ManagementClient extends ClusterOperations {
   register(request: RegisterNodeRequest): Promise<RegisterNodeResponse>;
   /** Rejects with code NODE_NOT_REGISTERED when the management node lost the node: register again. */
   heartbeat(name: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
   deregister(name: string): Promise<void>;
   nodes(): Promise<NodesResponse>;
-  loadDataSource(name: string): Promise<ClusterOperationResult>;
-  unloadDataSource(name: string): Promise<ClusterOperationResult>;
   dataSourceStatus(name: string): Promise<DataSourceStatusResponse>;
   storages(): Promise<StoragesResponse>;
-  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
-  unregisterStorage(name: string): Promise<ClusterOperationResult>;
-  /** Managed clusters only: creates or replaces a data source (its custom resource). */
-  putDataSource(definition: DataSourceDefinition): Promise<ClusterOperationResult>;
-  /** Managed clusters only: deletes a data source (its custom resource). */
-  deleteDataSource(name: string): Promise<ClusterOperationResult>;
   /** Relays a cache invalidation to every ready node. */
   invalidateCache(message: CacheInvalidation): Promise<ClusterOperationResult>;
 }
 
-/** The node API, as the management node calls it on one work node. */
+/** The node API, as the management node calls it on one work node: one method per route of nodeRoutes. */
 export interface NodeClient {
   health(): Promise<NodeHealth>;
   loadDataSource(name: string): Promise<NodeOperationResult>;
@@ -81,39 +78,54 @@ export interface NodeClient {
  * around or proxied freely.
  */
 export function createManagementClient(options: SignedClientOptions): ManagementClient {
-  const client = createSignedClient(options);
-  const request = client.request.bind(client);
-  return {
-    register: (req) => request("POST", managementPaths.nodes, req),
-    heartbeat: (name, req) => request("POST", managementPaths.heartbeat(name), req),
-    deregister: (name) => request("DELETE", managementPaths.node(name)),
-    nodes: () => request("GET", managementPaths.nodes),
-    loadDataSource: (name) => request("POST", managementPaths.loadDataSource(name)),
-    unloadDataSource: (name) => request("POST", managementPaths.unloadDataSource(name)),
-    dataSourceStatus: (name) => request("GET", managementPaths.dataSourceStatus(name)),
-    storages: () => request("GET", managementPaths.storages),
-    registerStorage: (spec) => request("PUT", managementPaths.storage(spec.name), spec),
-    unregisterStorage: (name) => request("DELETE", managementPaths.storage(name)),
-    putDataSource: (definition) => request("PUT", managementPaths.dataSource(definition.name), definition),
-    deleteDataSource: (name) => request("DELETE", managementPaths.dataSource(name)),
-    invalidateCache: (message) => request("POST", managementPaths.cacheInvalidations, message),
+  const call = caller(createSignedClient(options));
+  const routes = managementRoutes;
+  // Keyed by the routes and typed by the interface: a route without a method, or a method without a
+  // route, does not compile.
+  const client: { [Name in keyof typeof managementRoutes]: ManagementClient[Name] } = {
+    register: (request) => call(routes.register, {}, request),
+    nodes: () => call(routes.nodes, {}),
+    heartbeat: (name, request) => call(routes.heartbeat, { node: name }, request),
+    deregister: (name) => call(routes.deregister, { node: name }),
+    loadDataSource: (name) => call(routes.loadDataSource, { name }),
+    unloadDataSource: (name) => call(routes.unloadDataSource, { name }),
+    dataSourceStatus: (name) => call(routes.dataSourceStatus, { name }),
+    putDataSource: (definition) => call(routes.putDataSource, { name: definition.name }, definition),
+    deleteDataSource: (name) => call(routes.deleteDataSource, { name }),
+    storages: () => call(routes.storages, {}),
+    registerStorage: (spec) => call(routes.registerStorage, { name: spec.name }, spec),
+    unregisterStorage: (name) => call(routes.unregisterStorage, { name }),
+    invalidateCache: (message) => call(routes.invalidateCache, {}, message),
   };
+  return client;
 }
 
 /** A typed client of one work node's node API. */
 export function createNodeClient(options: SignedClientOptions): NodeClient {
-  const client = createSignedClient(options);
-  const request = client.request.bind(client);
-  return {
-    health: () => request("GET", nodePaths.health),
-    loadDataSource: (name) => request("POST", nodePaths.loadDataSource(name)),
-    unloadDataSource: (name) => request("POST", nodePaths.unloadDataSource(name)),
-    dataSourceStatus: (name) => request("GET", nodePaths.dataSourceStatus(name)),
-    storages: () => request("GET", nodePaths.storages),
-    registerStorage: (spec) => request("PUT", nodePaths.storage(spec.name), spec),
-    unregisterStorage: (name) => request("DELETE", nodePaths.storage(name)),
-    invalidateCache: (message) => request("POST", nodePaths.cacheInvalidations, message),
+  const call = caller(createSignedClient(options));
+  const routes = nodeRoutes;
+  const client: { [Name in keyof typeof nodeRoutes]: NodeClient[Name] } = {
+    health: () => call(routes.health, {}),
+    loadDataSource: (name) => call(routes.loadDataSource, { name }),
+    unloadDataSource: (name) => call(routes.unloadDataSource, { name }),
+    dataSourceStatus: (name) => call(routes.dataSourceStatus, { name }),
+    storages: () => call(routes.storages, {}),
+    registerStorage: (spec) => call(routes.registerStorage, { name: spec.name }, spec),
+    unregisterStorage: (name) => call(routes.unregisterStorage, { name }),
+    invalidateCache: (message) => call(routes.invalidateCache, {}, message),
   };
+  return client;
+}
+
+/** Calls a route of the contract: its method, its path with `params` filled in, `body` as JSON. */
+type RouteCaller = <Pattern extends string, Answer>(
+  route: Route<Pattern, unknown>,
+  params: RouteParams<Pattern>,
+  body?: unknown,
+) => Promise<Answer>;
+
+function caller(client: SignedClient): RouteCaller {
+  return (route, params, body) => client.request(route.method, routePath(route, params), body);
 }
 
 /**

@@ -6,58 +6,148 @@
  *   management --(health, load/unload, storages)-->     work node (its CLUSTER_NODE_URL)
  */
 
+import {
+  cacheInvalidation,
+  dataSourceDefinition,
+  dataSourceName,
+  heartbeatRequest,
+  nodeName,
+  registerRequest,
+  storageName,
+  storageSpec,
+} from "./validate.js";
+
 /** Version prefix of every path; a breaking change gets a new prefix and both are served for a while. */
 export const API_VERSION = "v1";
 
-/** Paths of the management API, served by the management node. */
-export const managementPaths = {
-  /** POST RegisterNodeRequest -> RegisterNodeResponse. Registering again with the same name replaces the entry. */
-  nodes: "/v1/nodes",
-  /** POST HeartbeatRequest -> HeartbeatResponse; 404 NODE_NOT_REGISTERED tells the node to register again. */
-  heartbeat: (node: string) => `/v1/nodes/${encodeURIComponent(node)}/heartbeat`,
-  /** DELETE -> 204: the node leaves (SIGTERM). */
-  node: (node: string) => `/v1/nodes/${encodeURIComponent(node)}`,
-  /** POST -> ClusterOperationResult: load or reload on every ready node. */
-  loadDataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}/load`,
-  /** POST -> ClusterOperationResult: unload from every ready node. */
-  unloadDataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}/unload`,
-  /** GET -> DataSourceStatusResponse: the status on every registered node. */
-  dataSourceStatus: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}/status`,
-  /** GET -> StoragesResponse (secrets masked); PUT below registers one. */
-  storages: "/v1/storages",
-  /** PUT StorageSpec -> ClusterOperationResult; DELETE -> ClusterOperationResult. */
-  storage: (name: string) => `/v1/storages/${encodeURIComponent(name)}`,
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/**
+ * One operation of an API: its method and its path pattern, in Hono's `:param` syntax, from the API's
+ * base URL. Servers mount `pattern` as is (`app.on(route.method, route.pattern, ...)`) and read the
+ * request with `readRequest` (middleware.ts), which applies `params` and `body`; clients fill the
+ * pattern with `routePath`. Every check throws BadRequest naming the field (validate.ts).
+ */
+export interface Route<Pattern extends string = string, Body = undefined> {
+  readonly method: HttpMethod;
+  readonly pattern: Pattern;
+  /** The check of each path parameter. */
+  readonly params: { readonly [Name in RouteParam<Pattern>]: (value: string) => string };
+  /** The check of the JSON body, given the checked path parameters; absent: the route takes none. */
+  readonly body?: (body: unknown, params: RouteParams<Pattern>) => Body;
+}
+
+/** The names of a pattern's `:param` segments. */
+export type RouteParam<Pattern extends string> = Pattern extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | RouteParam<Rest>
+  : Pattern extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+export type RouteParams<Pattern extends string> = { [Name in RouteParam<Pattern>]: string };
+
+function route<const Pattern extends string, Body = undefined>(
+  method: HttpMethod,
+  pattern: Pattern,
+  checks: Pick<Route<Pattern, Body>, "params" | "body">,
+): Route<Pattern, Body> {
+  return { method, pattern, ...checks };
+}
+
+/** The path of `route` with its parameters filled in, each percent-encoded. */
+export function routePath<Pattern extends string>(
+  route: Route<Pattern, unknown>,
+  params: RouteParams<Pattern>,
+): string {
+  const values: Record<string, string> = params;
+  return route.pattern.replace(/:([A-Za-z]+)/gu, (_, name: string) => encodeURIComponent(values[name] ?? ""));
+}
+
+const dataSourceParam = { name: dataSourceName };
+const storageParam = { name: (value: string) => storageName(value) };
+const nodeParam = { node: (value: string) => nodeName(value, "the node name") };
+const management = `/${API_VERSION}` as const;
+
+/**
+ * The management API, served by the management node: the one list of its operations, each with its
+ * route. Its typed client (ManagementClient) has one method per key.
+ */
+export const managementRoutes = {
+  /** RegisterNodeRequest -> RegisterNodeResponse. Registering again with the same name replaces the entry. */
+  register: route("POST", `${management}/nodes`, { params: {}, body: registerRequest }),
+  /** -> NodesResponse. */
+  nodes: route("GET", `${management}/nodes`, { params: {} }),
+  /** HeartbeatRequest -> HeartbeatResponse; 404 NODE_NOT_REGISTERED tells the node to register again. */
+  heartbeat: route("POST", `${management}/nodes/:node/heartbeat`, {
+    params: nodeParam,
+    body: heartbeatRequest,
+  }),
+  /** -> 204: the node leaves (SIGTERM). */
+  deregister: route("DELETE", `${management}/nodes/:node`, { params: nodeParam }),
+  /** -> ClusterOperationResult: load or reload on every ready node. */
+  loadDataSource: route("POST", `${management}/data-sources/:name/load`, { params: dataSourceParam }),
+  /** -> ClusterOperationResult: unload from every ready node. */
+  unloadDataSource: route("POST", `${management}/data-sources/:name/unload`, { params: dataSourceParam }),
+  /** -> DataSourceStatusResponse: the status on every registered node. */
+  dataSourceStatus: route("GET", `${management}/data-sources/:name/status`, { params: dataSourceParam }),
   /**
-   * Managed clusters only (NodeClusterConfig.managed): PUT DataSourceDefinition -> ClusterOperationResult
+   * Managed clusters only (NodeClusterConfig.managed): DataSourceDefinition -> ClusterOperationResult
    * creates or updates the data source's custom resource and answers once its reconcile finished (the
-   * core-database row written, loaded or unloaded on every ready node); DELETE -> ClusterOperationResult
-   * deletes it (unloaded everywhere, row removed). 409 CONFLICT: a field is managed by someone else.
+   * core-database row written, loaded or unloaded on every ready node). 409 CONFLICT: a field is
+   * managed by someone else.
    */
-  dataSource: (name: string) => `/v1/data-sources/${encodeURIComponent(name)}`,
+  putDataSource: route("PUT", `${management}/data-sources/:name`, {
+    params: dataSourceParam,
+    body: (body, params) => dataSourceDefinition(body, params.name),
+  }),
+  /** Managed clusters only: -> ClusterOperationResult, deletes it (unloaded everywhere, row removed). */
+  deleteDataSource: route("DELETE", `${management}/data-sources/:name`, { params: dataSourceParam }),
+  /** -> StoragesResponse (secrets masked). */
+  storages: route("GET", `${management}/storages`, { params: {} }),
+  /** StorageSpec -> ClusterOperationResult. */
+  registerStorage: route("PUT", `${management}/storages/:name`, {
+    params: storageParam,
+    body: (body, params) => storageSpec(body, params.name),
+  }),
+  /** -> ClusterOperationResult. */
+  unregisterStorage: route("DELETE", `${management}/storages/:name`, { params: storageParam }),
   /**
-   * POST CacheInvalidation -> ClusterOperationResult: relayed to every ready node's cache (when the
+   * CacheInvalidation -> ClusterOperationResult: relayed to every ready node's cache (when the
    * shared cache is not Redis, whose pub/sub carries them itself).
    */
-  cacheInvalidations: "/v1/cache/invalidations",
+  invalidateCache: route("POST", `${management}/cache/invalidations`, {
+    params: {},
+    body: cacheInvalidation,
+  }),
 } as const;
 
-/** Paths of the node API, served by every work node under its own URL. */
-export const nodePaths = {
-  /** GET -> NodeHealth. */
-  health: "/cluster/v1/health",
-  /** POST -> NodeOperationResult. */
-  loadDataSource: (name: string) => `/cluster/v1/data-sources/${encodeURIComponent(name)}/load`,
-  /** POST -> NodeOperationResult. */
-  unloadDataSource: (name: string) => `/cluster/v1/data-sources/${encodeURIComponent(name)}/unload`,
-  /** GET -> NodeDataSourceStatus. */
-  dataSourceStatus: (name: string) => `/cluster/v1/data-sources/${encodeURIComponent(name)}/status`,
-  /** GET -> NodeStoragesResponse (secrets masked). */
-  storages: "/cluster/v1/storages",
-  /** PUT StorageSpec -> NodeOperationResult; DELETE -> NodeOperationResult. */
-  storage: (name: string) => `/cluster/v1/storages/${encodeURIComponent(name)}`,
-  /** POST CacheInvalidation -> NodeOperationResult: drop the matching entries of the node's L1. */
-  cacheInvalidations: "/cluster/v1/cache/invalidations",
+const node = `/cluster/${API_VERSION}` as const;
+
+/** The node API, served by every work node under its own URL; its typed client is NodeClient. */
+export const nodeRoutes = {
+  /** -> NodeHealth. */
+  health: route("GET", `${node}/health`, { params: {} }),
+  /** -> NodeOperationResult. */
+  loadDataSource: route("POST", `${node}/data-sources/:name/load`, { params: dataSourceParam }),
+  /** -> NodeOperationResult; a source the node does not know is not loaded there: success. */
+  unloadDataSource: route("POST", `${node}/data-sources/:name/unload`, { params: dataSourceParam }),
+  /** -> NodeDataSourceStatus. */
+  dataSourceStatus: route("GET", `${node}/data-sources/:name/status`, { params: dataSourceParam }),
+  /** -> NodeStoragesResponse (secrets masked). */
+  storages: route("GET", `${node}/storages`, { params: {} }),
+  /** StorageSpec -> NodeOperationResult. */
+  registerStorage: route("PUT", `${node}/storages/:name`, {
+    params: storageParam,
+    body: (body, params) => storageSpec(body, params.name),
+  }),
+  /** -> NodeOperationResult; a storage the node does not have is a success. */
+  unregisterStorage: route("DELETE", `${node}/storages/:name`, { params: storageParam }),
+  /** CacheInvalidation -> NodeOperationResult: drop the matching entries of the node's L1. */
+  invalidateCache: route("POST", `${node}/cache/invalidations`, { params: {}, body: cacheInvalidation }),
 } as const;
+
+/** Where each API's routes start: servers check signatures on everything under it. */
+export const apiRoots = { management, node } as const;
 
 // ---- membership -----------------------------------------------------------------------------
 
@@ -133,7 +223,7 @@ export interface NodeClusterConfig {
   /**
    * "kubernetes": custom resources are the source of truth for data sources and storages. A node
    * then never writes data sources to the core database itself: insert, update and delete go to the
-   * management API (managementPaths.dataSource), which turns them into changes of the resources.
+   * management API (managementRoutes.putDataSource), which turns them into changes of the resources.
    * Absent: the node writes the core database (standalone, as hugr does).
    */
   managed?: "kubernetes";
@@ -235,6 +325,20 @@ export interface StorageInfo {
 }
 
 // ---- operations -----------------------------------------------------------------------------
+
+/**
+ * The cluster operations: what a node (or an admin) asks of every ready node at once. The management
+ * node carries them out (standalone: itself; Kubernetes: by changing custom resources), and its
+ * client sends them. `putDataSource` and `deleteDataSource` exist in managed clusters only.
+ */
+export interface ClusterOperations {
+  loadDataSource(name: string): Promise<ClusterOperationResult>;
+  unloadDataSource(name: string): Promise<ClusterOperationResult>;
+  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
+  unregisterStorage(name: string): Promise<ClusterOperationResult>;
+  putDataSource(definition: DataSourceDefinition): Promise<ClusterOperationResult>;
+  deleteDataSource(name: string): Promise<ClusterOperationResult>;
+}
 
 /** The outcome of one operation on one node. */
 export interface NodeOperationResult {

@@ -1,16 +1,18 @@
 /** The public surface of @hugr/protocol: the wire contract, request signing, errors, middleware, clients. */
-export { API_VERSION, managementPaths, nodePaths } from "./contract.js";
+export { API_VERSION, apiRoots, managementRoutes, nodeRoutes, routePath } from "./contract.js";
 export type {
   AuthConfigFile,
   AuthSettings,
   CacheInvalidation,
   ClusterOperationResult,
+  ClusterOperations,
   DataSourceDefinition,
   DataSourceStatusResponse,
   ErrorCode,
   ErrorEnvelope,
   HeartbeatRequest,
   HeartbeatResponse,
+  HttpMethod,
   NodeClusterConfig,
   NodeDataSourceStatus,
   NodeHealth,
@@ -21,6 +23,9 @@ export type {
   NodeStoragesResponse,
   RegisterNodeRequest,
   RegisterNodeResponse,
+  Route,
+  RouteParam,
+  RouteParams,
   StorageInfo,
   StorageSpec,
   StoragesResponse,
@@ -40,25 +45,10 @@ export type {
 export { ProtocolError, errorEnvelope } from "./errors.js";
 export type { ProtocolErrorCode, ProtocolErrorOptions } from "./errors.js";
 
-export { jsonError, verifySignature } from "./middleware.js";
-export {
-  BadRequest,
-  cacheInvalidation,
-  dataSourceDefinition,
-  dataSourceName,
-  heartbeatRequest,
-  nodeName,
-  registerRequest,
-  storageName,
-  storageSpec,
-} from "./validate.js";
-export type { VerifySignatureOptions } from "./middleware.js";
+export { jsonError, readRequest, serveRoute, verifySignature } from "./middleware.js";
+// The other checks are applied through the routes (readRequest, serveRoute).
+export { BadRequest, nodeName } from "./validate.js";
+export type { RouteHandler, VerifySignatureOptions } from "./middleware.js";
 
 export { createManagementClient, createNodeClient, createSignedClient } from "./client.js";
-export type {
-  HttpMethod,
-  ManagementClient,
-  NodeClient,
-  SignedClient,
-  SignedClientOptions,
-} from "./client.js";
+export type { ManagementClient, NodeClient, SignedClient, SignedClientOptions } from "./client.js";

@@ -1,8 +1,12 @@
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
-import type { ErrorEnvelope } from "./contract.js";
-import { jsonError, verifySignature } from "./middleware.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { managementRoutes, type ErrorEnvelope } from "./contract.js";
+import { jsonError, serveRoute, verifySignature } from "./middleware.js";
 import { SIGNATURE_HEADERS, createReplayCache, signRequest } from "./signing.js";
+import { BadRequest } from "./validate.js";
 
 const SECRET = "middleware-test-secret-abcdef";
 const ORIGIN = "http://node.test";
@@ -143,14 +147,16 @@ describe("verifySignature", () => {
     });
   });
 
-  it("answers 413 when a streamed body without Content-Length grows over the limit", async () => {
+  it("answers 413 when a streamed body without Content-Length grows over the limit, once it ended", async () => {
     const chunk = new TextEncoder().encode("x".repeat(64));
     let sent = 0;
+    let ended = false;
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
         sent += 1;
-        if (sent > 1_000) controller.close();
-        else controller.enqueue(chunk);
+        if (sent <= 1_000) return controller.enqueue(chunk);
+        ended = true;
+        controller.close();
       },
     });
     const request = new Request(`${ORIGIN}/api/echo`, {
@@ -162,8 +168,20 @@ describe("verifySignature", () => {
     expect(request.headers.has("content-length")).toBe(false);
     const response = await createApp({ maxBodyBytes: 1_000 }).request(request);
     expect(response.status).toBe(413);
-    // The reader stopped soon after the limit instead of buffering all 64 KB.
-    expect(sent).toBeLessThan(100);
+    // Read to its end (and dropped past the limit): the client was not cut off while sending.
+    expect(ended).toBe(true);
+    expect(response.headers.get("connection")).toBeNull();
+  });
+
+  it("answers 413 at once and closes the connection when Content-Length is beyond what it would drop", async () => {
+    const init = signedInit("POST", "/api/echo", "{}");
+    const response = await createApp().request(`${ORIGIN}/api/echo`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), "content-length": String(65 * 1024 * 1024) },
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get("connection")).toBe("close");
+    expect((await envelopeOf(response)).error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
   it("accepts a body exactly at the limit", async () => {
@@ -175,6 +193,117 @@ describe("verifySignature", () => {
 
   it("refuses an empty secret when created", () => {
     expect(() => verifySignature({ secret: "" })).toThrow(/must not be empty/);
+  });
+});
+
+describe("serveRoute", () => {
+  /** The management API's heartbeat and registerStorage routes, answering what they were given. */
+  function createRouteApp(): Hono {
+    const app = new Hono();
+    app.onError((error, c) =>
+      error instanceof BadRequest ? jsonError(c, 400, "BAD_REQUEST", error.message) : c.text("bug", 500),
+    );
+    serveRoute(app, managementRoutes.heartbeat, (c, request) => c.json(request));
+    serveRoute(app, managementRoutes.registerStorage, (c, request) => c.json(request));
+    return app;
+  }
+  const beat = { url: "http://w1:15000", version: "1", ready: true, error: "", configVersion: "c1" };
+  const post = (path: string, body: string): Promise<Response> =>
+    Promise.resolve(createRouteApp().request(path, { method: "POST", body }));
+
+  it("hands the handler the checked path parameters and body", async () => {
+    const response = await post("/v1/nodes/worker-1/heartbeat", JSON.stringify({ ...beat, extra: 1 }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ params: { node: "worker-1" }, body: beat });
+  });
+
+  it.each([
+    ["a bad path parameter", "/v1/nodes/Worker_1/heartbeat", JSON.stringify(beat), /the node name must be/],
+    ["a body that is not JSON", "/v1/nodes/worker-1/heartbeat", "{not json", /body is not valid JSON/],
+    ["an empty body", "/v1/nodes/worker-1/heartbeat", "", /body is not valid JSON/],
+    ["a body missing a field", "/v1/nodes/worker-1/heartbeat", JSON.stringify({ url: beat.url }), /version/],
+  ])("refuses %s with 400 naming it", async (_what, path, body, message) => {
+    const response = await post(path, body);
+    expect(response.status).toBe(400);
+    expect((await envelopeOf(response)).error.message).toMatch(message);
+  });
+
+  it("checks a body against the path's parameters", async () => {
+    const response = await createRouteApp().request("/v1/storages/a", {
+      method: "PUT",
+      body: JSON.stringify({ name: "b" }),
+    });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe("an oversized body over real HTTP", () => {
+  const MAX = 64 * 1024;
+  let server: ReturnType<typeof serve>;
+  let port: number;
+
+  beforeAll(async () => {
+    server = serve({ fetch: createApp({ maxBodyBytes: MAX }).fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /**
+   * POSTs `size` bytes with node:http, which (unlike fetch) reports a connection the server cut while
+   * the body was still being sent. Resolves with the answer and whether the whole body had been
+   * handed to the kernel by the time the answer came.
+   */
+  function postLarge(
+    size: number,
+    chunked: boolean,
+  ): Promise<{ status: number; body: string; sentAll: boolean }> {
+    const body = Buffer.alloc(size, "x");
+    const headers: Record<string, string> = signRequest(SECRET, {
+      method: "POST",
+      pathWithQuery: "/api/echo",
+      body,
+    });
+    if (!chunked) headers["content-length"] = String(size);
+    return new Promise((resolve, reject) => {
+      const request = httpRequest({ host: "127.0.0.1", port, path: "/api/echo", method: "POST", headers });
+      request.on("error", reject);
+      request.on("response", (response) => {
+        const sentAll = request.writableFinished;
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text, sentAll }));
+        response.on("error", reject);
+      });
+      // In 64 KiB writes, as a client streaming a large document does.
+      for (let offset = 0; offset < size; offset += 64 * 1024)
+        request.write(body.subarray(offset, offset + 64 * 1024));
+      request.end();
+    });
+  }
+
+  // 24 MiB: more than the loopback's socket buffers hold, so a server that answered before reading
+  // the body would answer while the client is still sending it.
+  it.each([
+    ["with Content-Length", false],
+    ["chunked", true],
+  ])("is read to its end, then answered 413 with the envelope (%s)", async (_what, chunked) => {
+    const answer = await postLarge(24 * 1024 * 1024, chunked);
+    expect(answer.status).toBe(413);
+    expect(answer.sentAll).toBe(true);
+    expect(JSON.parse(answer.body)).toEqual({
+      error: {
+        code: "PAYLOAD_TOO_LARGE",
+        message: `request body exceeds ${MAX} bytes`,
+        details: { maxBodyBytes: MAX },
+      },
+    });
   });
 });
 

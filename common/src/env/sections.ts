@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { CoreDbConfig } from "@hugr/coredb";
 import { DEFAULT_SCOPE_ROLE_PREFIX } from "../auth/policy.js";
 import { ConfigError } from "./errors.js";
 import {
@@ -14,6 +13,18 @@ import {
   splitHostPort,
   type Env,
 } from "./readers.js";
+
+/**
+ * Which core database to open (CORE_DB_PATH and CORE_DB_READONLY, read by readCoreDb); @hugr/coredb
+ * opens it.
+ */
+export type CoreDbConfig =
+  /** CORE_DB_PATH is a postgres:// or postgresql:// URL. */
+  | { kind: "postgres"; url: string; readOnly: boolean }
+  /** CORE_DB_PATH is a folder (persistent PGlite), or "memory://" (throwaway). */
+  | { kind: "pglite"; dir: string; readOnly: boolean }
+  /** CORE_DB_PATH is a local file ending in ".duckdb". */
+  | { kind: "duckdb"; path: string; readOnly: boolean };
 
 /**
  * The configuration sections that work nodes and the management node read alike (hugr's variable

@@ -28,6 +28,8 @@ function kindSection(crd: CustomResourceDefinition): string[] {
   const lines = [`## ${crd.spec.names.kind}`, "", summary(crd, version), ""];
   const nameSchema = root.properties?.metadata?.properties?.name;
   if (nameSchema) lines.push(`\`metadata.name\`: ${validation(nameSchema, false).join("; ")}.`, "");
+  const resourceRules = rules(root);
+  if (resourceRules.length > 0) lines.push(`Rules on the whole resource: ${resourceRules.join("; ")}.`, "");
   lines.push(
     "Columns of `kubectl get`:",
     "",

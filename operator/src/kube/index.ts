@@ -1,4 +1,4 @@
-export { WorkQueue, runWorkers } from "./workqueue.js";
+export { TerminalError, WorkQueue, isTerminalError, runWorkers } from "./workqueue.js";
 export type {
   ReconcileErrorHandler,
   ReconcileKey,
@@ -39,3 +39,5 @@ export {
 export type { Condition, CustomResourceType, ObservedResource, StatusWithConditions } from "./apply.js";
 export { createControllerMetrics, informerMetrics, observeReconcile, workQueueMetrics } from "./metrics.js";
 export type { ControllerMetrics, ReconcileResult } from "./metrics.js";
+export { createCachedReader } from "./cache.js";
+export type { CachedReader, CacheSource, KindRef, ObjectKey, WaitOutcome } from "./cache.js";

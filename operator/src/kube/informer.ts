@@ -104,6 +104,13 @@ export interface Informer<T extends KubernetesObject> {
   list(namespace?: string): T[];
   /** A cached object; `namespace` is "" (or undefined) for cluster-scoped kinds. */
   get(namespace: string | undefined, name: string): T | undefined;
+  /**
+   * Calls `listener` after every change of the object `namespace/name` the cache takes in (the
+   * `onChange` ones), and after every full list, whatever it brought: a wait for an object's state
+   * (cache.ts) looks at the cache again then, and needs no polling. Returns the unsubscribe function.
+   * A listener must not throw (a throw is logged and dropped).
+   */
+  subscribe(namespace: string | undefined, name: string, listener: () => void): () => void;
   /** Stops watching and every timer; the cache stays readable. */
   stop(): Promise<void>;
 }
@@ -180,6 +187,8 @@ type Settings<T extends KubernetesObject> = InformerOptions<T> & typeof DEFAULTS
 /** The mutable state of one informer. */
 interface State<T extends KubernetesObject> {
   cache: Map<string, T>;
+  /** The listeners of {@link Informer.subscribe}, by cache key. */
+  listeners: Map<string, Set<() => void>>;
   /** Incremented by every (re)start; callbacks of older ListWatches compare and drop out. */
   generation: number;
   current: ClientInformer<T> | undefined;
@@ -218,6 +227,7 @@ export function startInformer<T extends KubernetesObject>(options: InformerOptio
   syncedPromise.catch(() => undefined); // rejected only when stopped first; callers see it if they ask
   const state: State<T> = {
     cache: new Map(),
+    listeners: new Map(),
     generation: 0,
     current: undefined,
     stopped: false,
@@ -241,6 +251,7 @@ export function startInformer<T extends KubernetesObject>(options: InformerOptio
     healthy: () => isHealthy(ctx),
     list: (namespace) => listCached(state.cache, namespace),
     get: (namespace, name) => state.cache.get(cacheKey(namespace, name)),
+    subscribe: (namespace, name, listener) => subscribe(state, cacheKey(namespace, name), listener),
     stop: () => stopInformer(ctx),
   };
 }
@@ -284,6 +295,7 @@ async function listAndReplace<T extends KubernetesObject>(
   // A replaced ListWatch must not go on to watch: failing here ends it (its ERROR is ignored).
   if (generation !== state.generation || state.stopped) throw new Error("informer restarted meanwhile");
   replaceCache(ctx, list.items);
+  notifyAll(ctx);
   state.failingSince = undefined;
   state.backoffMs = settings.initialBackoffMs;
   touch(ctx);
@@ -311,8 +323,14 @@ async function listObjects<T extends KubernetesObject>(
   request.setHeaderParam("Accept", "application/json");
   await settings.kubeConfig.applySecurityAuthentication(request);
   request.setSignal(AbortSignal.timeout(settings.listTimeoutMs));
-  const response = await new IsomorphicFetchHttpLibrary().send(request).toPromise();
-  const body = await response.body.text();
+  // client-node gives each request a new connection pool (an undici Agent): closed once the body
+  // is read, or its keep-alive TLS connection stays open for good, one more per (re)list.
+  const dispatcher = request.getDispatcher();
+  const { response, body } = await new IsomorphicFetchHttpLibrary()
+    .send(request)
+    .toPromise()
+    .then(async (response) => ({ response, body: await response.body.text() }))
+    .finally(() => void dispatcher?.close().catch(() => undefined));
   if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
     throw new ApiException(response.httpStatusCode, `list ${settings.path}`, body, response.headers);
   }
@@ -372,6 +390,37 @@ function emit<T extends KubernetesObject>(ctx: Context<T>, obj: T, change: Chang
     ctx.settings.onChange(obj, change);
   } catch (error) {
     ctx.logger.error({ ...errorSummary(error), name: obj.metadata?.name, change }, "onChange threw");
+  }
+  notify(ctx, ctx.state.listeners.get(objectKey(obj)));
+}
+
+function subscribe<T extends KubernetesObject>(
+  state: State<T>,
+  key: string,
+  listener: () => void,
+): () => void {
+  const listeners = state.listeners.get(key) ?? new Set();
+  state.listeners.set(key, listeners);
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && state.listeners.get(key) === listeners) state.listeners.delete(key);
+  };
+}
+
+/** After a full list: every waiting reader looks again, an object that never showed up included. */
+function notifyAll<T extends KubernetesObject>(ctx: Context<T>): void {
+  for (const listeners of [...ctx.state.listeners.values()]) notify(ctx, listeners);
+}
+
+function notify<T extends KubernetesObject>(ctx: Context<T>, listeners: Set<() => void> | undefined): void {
+  // A copy: a listener that is done unsubscribes while the set is being walked.
+  for (const listener of [...(listeners ?? [])]) {
+    try {
+      listener();
+    } catch (error) {
+      ctx.logger.error(errorSummary(error), "an informer listener threw");
+    }
   }
 }
 

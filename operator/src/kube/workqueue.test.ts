@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WorkQueue, runWorkers, type WorkQueueOptions } from "./workqueue.js";
+import { TerminalError, WorkQueue, isTerminalError, runWorkers, type WorkQueueOptions } from "./workqueue.js";
 
 interface ManualTimer {
   at: number;
@@ -274,6 +274,55 @@ describe("runWorkers", () => {
       ["a", "attempt 1 failed"],
       ["a", "attempt 2 failed"],
     ]);
+  });
+
+  it("reports a terminal error but never requeues it, and forgets the key's backoff", async () => {
+    const clock = new ManualClock();
+    const queue = newQueue(clock);
+    const errors: [string, unknown][] = [];
+    let calls = 0;
+    const reconcile = async (): Promise<void> => {
+      calls++;
+      // First an ordinary failure (backoff 1), then one that retrying cannot fix.
+      if (calls === 1) throw new Error("the apiserver is busy");
+      throw new Error("while writing the row", { cause: new TerminalError("invalid definition") });
+    };
+    const running = runWorkers(queue, 1, reconcile, (key, error) => void errors.push([key, error]));
+    queue.add("a");
+    await flush();
+    expect(queue.numRequeues("a")).toBe(1);
+    clock.advance(5);
+    await flush();
+    expect(calls).toBe(2);
+    // Nothing is scheduled: however long we wait, the key does not come back by itself.
+    expect(clock.pending).toBe(0);
+    clock.advance(1_000_000_000);
+    await flush();
+    expect({ calls, requeues: queue.numRequeues("a"), queued: queue.length }).toEqual({
+      calls: 2,
+      requeues: 0,
+      queued: 0,
+    });
+    expect(errors.map(([key, error]) => [key, isTerminalError(error)])).toEqual([
+      ["a", false],
+      ["a", true],
+    ]);
+    // A change of the object still brings it back.
+    queue.add("a");
+    await flush();
+    expect(calls).toBe(3);
+    queue.shutDown();
+    await running;
+  });
+
+  it("tells terminal errors from others, through causes too", () => {
+    expect(isTerminalError(new TerminalError("x"))).toBe(true);
+    expect(
+      isTerminalError(new Error("outer", { cause: new Error("mid", { cause: new TerminalError("x") }) })),
+    ).toBe(true);
+    expect(isTerminalError(new Error("x"))).toBe(false);
+    expect(isTerminalError("TerminalError")).toBe(false);
+    expect(new TerminalError("x").name).toBe("TerminalError");
   });
 
   it("honours requeueAfterMs as an ordinary requeue", async () => {

@@ -34,6 +34,24 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
 }
 
+/**
+ * A reconcile failure that retrying cannot fix (controller-runtime's TerminalError): an invalid
+ * definition, two resources claiming one name. It is reported like any error (`onError`, metrics),
+ * but the key is not re-queued: only a change of the object (or of one the reconcile depends on)
+ * brings it back. Write what the user must know (status, an Event) before throwing it.
+ */
+export class TerminalError extends Error {
+  override readonly name = "TerminalError";
+}
+
+/** True for a {@link TerminalError}, or an error caused, at any depth, by one. */
+export function isTerminalError(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof TerminalError) return true;
+  }
+  return false;
+}
+
 interface DelayedAdd {
   at: number;
   handle: unknown;
@@ -192,7 +210,10 @@ function backoffDelay(failures: number, baseDelayMs: number, maxDelayMs: number)
   return Math.min(baseDelayMs * 2 ** failures, maxDelayMs);
 }
 
-/** Called with the key and the error of a failed reconcile; the key is already being retried. */
+/**
+ * Called with the key and the error of a failed reconcile; the key is already being retried, unless
+ * the error is terminal ({@link isTerminalError}).
+ */
 export type ReconcileErrorHandler = (key: string, error: unknown) => void;
 
 /** One reconcile of one key; return `{ requeueAfterMs }` to be called again later without an error. */
@@ -201,7 +222,8 @@ export type ReconcileKey = (key: string) => Promise<ReconcileOutcome | void>;
 /**
  * Runs `concurrency` worker loops over the queue, as controller-runtime's controller does. On success
  * the key's backoff is forgotten and an optional `requeueAfterMs` is honoured; on error the key is
- * re-added with backoff and `onError` is told. Resolves when the queue shuts down and every loop has
+ * re-added with backoff and `onError` is told; on a {@link TerminalError} `onError` is told, the
+ * backoff forgotten and the key not re-added. Resolves when the queue shuts down and every loop has
  * finished its current key.
  */
 export async function runWorkers(
@@ -238,7 +260,8 @@ async function processKey(
     if (outcome?.requeueAfterMs !== undefined) queue.addAfter(key, outcome.requeueAfterMs);
   } catch (error) {
     // Re-add before reporting, so a throwing handler cannot lose the retry.
-    queue.addRateLimited(key);
+    if (isTerminalError(error)) queue.forget(key);
+    else queue.addRateLimited(key);
     onError(key, error);
   } finally {
     queue.done(key);

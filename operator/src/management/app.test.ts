@@ -1,8 +1,15 @@
-import { createLogger } from "@hugr/common";
+import { createLogger, listen } from "@hugr/common";
 import { openCoreDb, type CoreDb } from "@hugr/coredb";
-import { signRequest, verifySignature } from "@hugr/protocol";
+import {
+  createManagementClient,
+  managementRoutes,
+  ProtocolError,
+  routePath,
+  signRequest,
+  verifySignature,
+} from "@hugr/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createManagementApp } from "./app.js";
+import { clusterPath, createManagementApp } from "./app.js";
 import { createManagementMetrics } from "./metrics.js";
 import { createClusterService, type ClusterService } from "./service.js";
 
@@ -35,7 +42,8 @@ beforeAll(async () => {
     logger,
     metrics,
   });
-});
+  // Opening the embedded database takes seconds, more on a busy machine.
+}, 60_000);
 afterAll(async () => {
   service?.stop();
   await db?.close();
@@ -247,6 +255,41 @@ describe("management API, one route per cluster (Kubernetes mode)", () => {
     });
   }
 
+  it("serves each cluster's API under clusterPath, the base URL its workers are given", async () => {
+    const path = clusterPath("team-a", "demo") + routePath(managementRoutes.nodes, {});
+    expect(path).toBe("/clusters/team-a/demo/v1/nodes");
+    expect((await signedAs("secret-a", path)).status).toBe(200);
+  });
+
+  it("gives a route its own path parameters: a data source's name is not the cluster's", async () => {
+    const asked: string[] = [];
+    const recording: ClusterService = {
+      ...service,
+      dataSourceStatus: (name) => {
+        asked.push(name);
+        return Promise.resolve({ nodes: [] });
+      },
+    };
+    const app = createManagementApp({
+      clusters: {
+        get: (id) =>
+          id === "team-a/demo"
+            ? { service: recording, verify: verifySignature({ secret: "secret-a" }) }
+            : undefined,
+      },
+      layout: "multi",
+      logger,
+      metrics: createManagementMetrics(),
+    });
+    const path =
+      clusterPath("team-a", "demo") + routePath(managementRoutes.dataSourceStatus, { name: "web_analytics" });
+    const response = await app.request(path, {
+      headers: signRequest("secret-a", { method: "GET", pathWithQuery: path, body: "" }),
+    });
+    expect(response.status).toBe(200);
+    expect(asked).toEqual(["web_analytics"]);
+  });
+
   it("checks each cluster's requests with that cluster's own secret", async () => {
     expect((await signedAs("secret-a", "/clusters/team-a/demo/v1/nodes")).status).toBe(200);
     expect((await signedAs("secret-b", "/clusters/team-b/demo/v1/nodes")).status).toBe(200);
@@ -274,6 +317,26 @@ describe("management API, one route per cluster (Kubernetes mode)", () => {
       expect((await live.request("/health")).status).toBe(200);
     } finally {
       serving = true;
+    }
+  });
+});
+
+describe("management API over real HTTP", () => {
+  it("answers a 6 MB registration with 413 PAYLOAD_TOO_LARGE, not a broken connection", async () => {
+    const server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
+    try {
+      const client = createManagementClient({ baseUrl: server.url, secret: SECRET, timeoutMs: 30_000 });
+      const huge = { name: "w-huge", url: "http://127.0.0.1:15009", version: "x".repeat(6 * 1024 * 1024) };
+      const error: unknown = await client.register(huge).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).status).toBe(413);
+      expect((error as ProtocolError).code).toBe("PAYLOAD_TOO_LARGE");
+      expect((error as ProtocolError).details).toEqual({ maxBodyBytes: 1024 * 1024 });
+      expect(service.nodes().map((n) => n.name)).not.toContain("w-huge");
+      // The server is still answering on its API.
+      expect((await client.nodes()).nodes.length).toBeGreaterThan(0);
+    } finally {
+      await server.close(0);
     }
   });
 });

@@ -1,37 +1,23 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "@hugr/common";
 import {
+  apiRoots,
   BadRequest,
-  cacheInvalidation,
-  dataSourceDefinition,
-  dataSourceName,
-  heartbeatRequest,
   jsonError,
-  managementPaths,
-  nodeName,
-  registerRequest,
-  storageName,
-  storageSpec,
-  type ClusterOperationResult,
-  type DataSourceDefinition,
-  type StorageSpec,
+  managementRoutes,
+  serveRoute,
+  type ClusterOperations,
 } from "@hugr/protocol";
 import type { ManagementMetrics } from "./metrics.js";
 import type { ClusterService } from "./service.js";
 
 /**
- * The cluster operations that change what a managed cluster serves. In Kubernetes mode they become
- * changes of custom resources (controllers/mirror); standalone, the coordination does them itself.
+ * Where a cluster's operations go: in Kubernetes mode, changes of custom resources
+ * (controllers/mirror); standalone, the coordination itself, which has no data source writes (its
+ * nodes write the core database).
  */
-export interface ClusterOperations {
-  loadDataSource(name: string): Promise<ClusterOperationResult>;
-  unloadDataSource(name: string): Promise<ClusterOperationResult>;
-  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
-  unregisterStorage(name: string): Promise<ClusterOperationResult>;
-  /** Managed clusters only. */
-  putDataSource?: (definition: DataSourceDefinition) => Promise<ClusterOperationResult>;
-  deleteDataSource?: (name: string) => Promise<ClusterOperationResult>;
-}
+export type ClusterOperationsTarget = Omit<ClusterOperations, "putDataSource" | "deleteDataSource"> &
+  Partial<Pick<ClusterOperations, "putDataSource" | "deleteDataSource">>;
 
 /** A cluster operation refused before it changed anything (or that did not finish in time). */
 export class OperationRefused extends Error {
@@ -51,7 +37,7 @@ export interface ClusterEndpoint {
   /** verifySignature() with this cluster's own secret: a node of one cluster cannot reach another. */
   verify: MiddlewareHandler;
   /** Where cluster operations go; default the coordination itself (standalone). */
-  operations?: ClusterOperations;
+  operations?: ClusterOperationsTarget;
 }
 
 /**
@@ -82,6 +68,20 @@ export interface ManagementAppOptions {
 
 type ApiEnv = { Variables: { cluster: ClusterEndpoint } };
 
+/**
+ * Where a cluster's management API starts in the "multi" layout (Kubernetes mode). Its parameters
+ * are named apart from the routes' own (`data-sources/:name`), which a nested route would shadow.
+ */
+const CLUSTER_PREFIX = "/clusters/:clusterNamespace/:clusterName";
+
+/** The path of a cluster's management API in the "multi" layout: its workers' base URL ends in it. */
+export function clusterPath(namespace: string, name: string): string {
+  return CLUSTER_PREFIX.replace(":clusterNamespace", encodeURIComponent(namespace)).replace(
+    ":clusterName",
+    encodeURIComponent(name),
+  );
+}
+
 const alwaysOk = (): ProbeResult => ({ ok: true });
 
 /**
@@ -101,8 +101,7 @@ export function createManagementApp(options: ManagementAppOptions): Hono {
   });
 
   const api = clusterApi(options);
-  if (options.layout === "single") app.route("/v1", api);
-  else app.route("/clusters/:namespace/:name/v1", api);
+  app.route(options.layout === "single" ? "/" : CLUSTER_PREFIX, api);
 
   app.notFound((c) => jsonError(c, 404, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => errorAnswer(error, c, options.logger));
@@ -119,7 +118,6 @@ function errorAnswer(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
   if (error instanceof OperationRefused)
     return jsonError(c, REFUSAL_STATUS[error.code], error.code, error.message);
-  if (error instanceof SyntaxError) return jsonError(c, 400, "BAD_REQUEST", "body is not valid JSON");
   logger.error({ err: error, path: c.req.path }, "management API error");
   return jsonError(c, 500, "INTERNAL", "internal error");
 }
@@ -129,8 +127,8 @@ function resolveCluster(options: ManagementAppOptions): MiddlewareHandler<ApiEnv
   return async function resolveClusterAndVerify(c, next) {
     const unavailable = options.clusters.unavailable?.();
     if (unavailable !== undefined) return jsonError(c, 503, "UNAVAILABLE", unavailable);
-    const namespace = c.req.param("namespace");
-    const name = c.req.param("name");
+    const namespace = c.req.param("clusterNamespace");
+    const name = c.req.param("clusterName");
     const id = namespace === undefined || name === undefined ? "" : `${namespace}/${name}`;
     const cluster = options.clusters.get(id);
     if (!cluster) return jsonError(c, 404, "CLUSTER_NOT_FOUND", `no cluster '${id}' is served here`);
@@ -139,55 +137,56 @@ function resolveCluster(options: ManagementAppOptions): MiddlewareHandler<ApiEnv
   };
 }
 
-/** The routes of one cluster, relative to its /v1. */
+/** The routes of one cluster (managementRoutes), relative to its base URL. */
 function clusterApi(options: ManagementAppOptions): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
+  const routes = managementRoutes;
   const service = (c: Context<ApiEnv>): ClusterService => c.get("cluster").service;
-  const operations = (c: Context<ApiEnv>): ClusterOperations => c.get("cluster").operations ?? service(c);
+  const operations = (c: Context<ApiEnv>): ClusterOperationsTarget =>
+    c.get("cluster").operations ?? service(c);
   const unmanaged = (c: Context<ApiEnv>): Response =>
     jsonError(c, 404, "NOT_FOUND", "data sources are written to the core database directly in this cluster");
-  const notRegistered = (c: Context<ApiEnv>): Response =>
-    jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${c.req.param("node")}' is not registered`);
-  const relative = (path: string): string => path.slice("/v1".length);
-  // The names in paths, checked by the contract before anything uses them (400 naming the rule).
-  const node = (c: Context<ApiEnv>): string => nodeName(c.req.param("node") ?? "", "the node name");
-  const ds = (c: Context<ApiEnv>): string => dataSourceName(c.req.param("ds") ?? "");
-  const storage = (c: Context<ApiEnv>): string => storageName(c.req.param("storage") ?? "");
+  const notRegistered = (c: Context<ApiEnv>, node: string): Response =>
+    jsonError(c, 404, "NODE_NOT_REGISTERED", `node '${node}' is not registered`);
 
-  api.use("*", resolveCluster(options));
-  api.post(relative(managementPaths.nodes), async (c) =>
-    c.json(await service(c).register(registerRequest(await c.req.json()))),
-  );
-  api.post("/nodes/:node/heartbeat", async (c) => {
-    const answer = await service(c).heartbeat(node(c), heartbeatRequest(await c.req.json()));
-    return answer ? c.json(answer) : notRegistered(c);
+  api.use(`${apiRoots.management}/*`, resolveCluster(options));
+  serveRoute(api, routes.register, async (c, { body }) => c.json(await service(c).register(body)));
+  serveRoute(api, routes.nodes, (c) => c.json({ nodes: service(c).nodes() }));
+  serveRoute(api, routes.heartbeat, async (c, { params, body }) => {
+    const answer = await service(c).heartbeat(params.node, body);
+    return answer ? c.json(answer) : notRegistered(c, params.node);
   });
-  api.delete("/nodes/:node", async (c) =>
-    (await service(c).deregister(node(c))) ? c.body(null, 204) : notRegistered(c),
+  serveRoute(api, routes.deregister, async (c, { params }) =>
+    (await service(c).deregister(params.node)) ? c.body(null, 204) : notRegistered(c, params.node),
   );
-  api.get(relative(managementPaths.nodes), (c) => c.json({ nodes: service(c).nodes() }));
 
-  api.post("/data-sources/:ds/load", async (c) => c.json(await operations(c).loadDataSource(ds(c))));
-  api.post("/data-sources/:ds/unload", async (c) => c.json(await operations(c).unloadDataSource(ds(c))));
-  api.put("/data-sources/:ds", async (c) => {
+  serveRoute(api, routes.loadDataSource, async (c, { params }) =>
+    c.json(await operations(c).loadDataSource(params.name)),
+  );
+  serveRoute(api, routes.unloadDataSource, async (c, { params }) =>
+    c.json(await operations(c).unloadDataSource(params.name)),
+  );
+  serveRoute(api, routes.dataSourceStatus, async (c, { params }) =>
+    c.json(await service(c).dataSourceStatus(params.name)),
+  );
+  serveRoute(api, routes.putDataSource, async (c, { body }) => {
     const put = operations(c).putDataSource;
-    if (!put) return unmanaged(c);
-    return c.json(await put(dataSourceDefinition(await c.req.json(), ds(c))));
+    return put ? c.json(await put(body)) : unmanaged(c);
   });
-  api.delete("/data-sources/:ds", async (c) => {
+  serveRoute(api, routes.deleteDataSource, async (c, { params }) => {
     const remove = operations(c).deleteDataSource;
-    return remove ? c.json(await remove(ds(c))) : unmanaged(c);
+    return remove ? c.json(await remove(params.name)) : unmanaged(c);
   });
-  api.get("/data-sources/:ds/status", async (c) => c.json(await service(c).dataSourceStatus(ds(c))));
 
-  api.get(relative(managementPaths.storages), async (c) => c.json(await service(c).storages()));
-  api.put("/storages/:storage", async (c) => {
-    const spec = storageSpec(await c.req.json(), storage(c));
-    return c.json(await operations(c).registerStorage(spec));
-  });
-  api.delete("/storages/:storage", async (c) => c.json(await operations(c).unregisterStorage(storage(c))));
-  api.post(relative(managementPaths.cacheInvalidations), async (c) =>
-    c.json(await service(c).invalidateCache(cacheInvalidation(await c.req.json()))),
+  serveRoute(api, routes.storages, async (c) => c.json(await service(c).storages()));
+  serveRoute(api, routes.registerStorage, async (c, { body }) =>
+    c.json(await operations(c).registerStorage(body)),
+  );
+  serveRoute(api, routes.unregisterStorage, async (c, { params }) =>
+    c.json(await operations(c).unregisterStorage(params.name)),
+  );
+  serveRoute(api, routes.invalidateCache, async (c, { body }) =>
+    c.json(await service(c).invalidateCache(body)),
   );
   return api;
 }

@@ -45,7 +45,8 @@ describe("a standalone management node follows its AUTH_CONFIG_FILE", () => {
     const logger = createLogger("info", "management", { write: (line: string) => lines.push(line) });
     management = await startManagement(config, logger, { authFilePollMs: POLL_MS });
     client = createManagementClient({ baseUrl: management.url, secret: SECRET, timeoutMs: 2_000 });
-  });
+    // Opening the embedded database takes seconds, more on a busy machine.
+  }, 60_000);
   afterAll(async () => {
     await management?.close();
     await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import type { AuthConfigFile, AuthSettings } from "@hugr/protocol";
  * or is refused is logged (naming the key at fault, never a secret) and the previous settings stay.
  *
  * The file is polled (fs.watchFile): unlike fs.watch it follows the path, not the inode, so editors
- * and ConfigMap mounts that replace the file rather than write it in place are seen too.
+ * and ConfigMap mounts that replace the file rather than write it in place are seen too. A change is
+ * read once the file has stayed the same for one polling interval.
  */
 export interface AuthFileWatchOptions {
   /**
@@ -67,14 +68,21 @@ export function watchAuthFile(options: AuthFileWatchOptions): AuthFileWatch {
     );
   }
 
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+  let settling: NodeJS.Timeout | undefined;
+  // A file written in place can be polled mid-write (truncated, or half written): it is read once it
+  // stayed the same for one interval, so a half-written file is never applied.
   const listener = (now: Stats, before: Stats): void => {
     if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
-    reload();
+    clearTimeout(settling);
+    settling = setTimeout(reload, intervalMs);
+    settling.unref();
   };
-  watchFile(path, { interval: options.intervalMs ?? DEFAULT_INTERVAL_MS, persistent: false }, listener);
+  watchFile(path, { interval: intervalMs, persistent: false }, listener);
   return {
     stop() {
       unwatchFile(path, listener);
+      clearTimeout(settling);
     },
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "@hugr/common";
 import { openCoreDb, type CoreDb, type CoreDbConfig } from "@hugr/coredb";
 import { createReplayCache, verifySignature, type AuthSettings } from "@hugr/protocol";
-import type { ClusterDirectory, ClusterEndpoint, ClusterOperations } from "./app.js";
+import type { ClusterDirectory, ClusterEndpoint, ClusterOperationsTarget } from "./app.js";
 import type { ManagementMetrics } from "./metrics.js";
 import { createClusterService, type ClusterService } from "./service.js";
 
@@ -28,7 +28,7 @@ export interface ClusterRuntimeOptions {
   /** How long to wait for a core database to answer before the reconcile fails and retries. */
   connectTimeoutMs?: number;
   /** Where a cluster's operations go (Kubernetes: its custom resources); default its coordination. */
-  operationsFor?: (id: string) => ClusterOperations;
+  operationsFor?: (id: string) => ClusterOperationsTarget;
 }
 
 /**

@@ -33,6 +33,19 @@ export interface NodeRegistry {
   remove(name: string): Promise<boolean>;
 }
 
+/**
+ * The nodes that count: cluster operations go to them, and a resource is served when they all
+ * serve it. The one definition of "ready", for the coordination and the reconcilers alike.
+ */
+export function readyNodes<Node extends NodeInfo>(nodes: readonly Node[]): Node[] {
+  return nodes.filter((node) => node.ready);
+}
+
+/** The names of readyNodes(nodes). */
+export function readyNodeNames(nodes: readonly NodeInfo[]): Set<string> {
+  return new Set(readyNodes(nodes).map((node) => node.name));
+}
+
 interface NodeRow {
   name: string;
   url: string;

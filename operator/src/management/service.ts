@@ -16,10 +16,11 @@ import {
   type CacheInvalidation,
   type StoragesResponse,
 } from "@hugr/protocol";
+import type { ClusterOperationsTarget } from "./app.js";
 import { createDesiredState, type DesiredState } from "./desired-state.js";
 import { fanOut } from "./fanout.js";
 import type { ManagementMetrics } from "./metrics.js";
-import { createNodeRegistry, type NodeRegistry, type RegisteredNode } from "./registry.js";
+import { createNodeRegistry, readyNodes, type NodeRegistry, type RegisteredNode } from "./registry.js";
 import { createSealer } from "./sealing.js";
 
 export interface ClusterServiceOptions {
@@ -50,7 +51,7 @@ export interface ClusterServiceOptions {
  * One cluster's coordination: membership (register, heartbeat, health checks, removal), the
  * desired state, and operations fanned out to every ready node.
  */
-export interface ClusterService {
+export interface ClusterService extends ClusterOperationsTarget {
   start(): Promise<void>;
   stop(): void;
   register(request: RegisterNodeRequest): Promise<RegisterNodeResponse>;
@@ -58,12 +59,8 @@ export interface ClusterService {
   heartbeat(name: string, request: HeartbeatRequest): Promise<HeartbeatResponse | undefined>;
   deregister(name: string): Promise<boolean>;
   nodes(): NodeInfo[];
-  loadDataSource(name: string): Promise<ClusterOperationResult>;
-  unloadDataSource(name: string): Promise<ClusterOperationResult>;
   dataSourceStatus(name: string): Promise<DataSourceStatusResponse>;
   storages(): Promise<StoragesResponse>;
-  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
-  unregisterStorage(name: string): Promise<ClusterOperationResult>;
   /** Relays a node's cache invalidation to every ready node (its sender ignores its own). */
   invalidateCache(message: CacheInvalidation): Promise<ClusterOperationResult>;
   /** One round of health checks (the timer runs it every CHECK). */
@@ -107,7 +104,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
   /** Membership changed: update the gauge and tell the owner (the operator's reconciler). */
   const nodesChanged = (): void => {
     const all = registry.list();
-    const ready = all.filter((n) => n.ready).length;
+    const ready = readyNodes(all).length;
     metrics.nodes.set({ cluster, ready: "true" }, ready);
     metrics.nodes.set({ cluster, ready: "false" }, all.length - ready);
     options.onNodesChanged?.();
@@ -119,7 +116,7 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     level: "info" | "debug" = "info",
   ): Promise<ClusterOperationResult> {
     const all = registry.list();
-    const ready = all.filter((n) => n.ready);
+    const ready = readyNodes(all);
     const stop = metrics.fanOutDuration.startTimer({ cluster, operation });
     const result = await fanOut(ready, (node) => run(clientFor(node)), {
       action: operation,
@@ -260,21 +257,18 @@ export function createClusterService(options: ClusterServiceOptions): ClusterSer
     },
     async storages() {
       const perNode = await Promise.all(
-        registry
-          .list()
-          .filter((n) => n.ready)
-          .map(async (node) => {
-            try {
-              const { storages } = await clientFor(node).storages();
-              return storages.map((s) => ({ node: node.name, ...s }));
-            } catch (error) {
-              logger.warn(
-                { node: node.name, err: (error as Error).message },
-                "could not list a node's storages",
-              );
-              return [];
-            }
-          }),
+        readyNodes(registry.list()).map(async (node) => {
+          try {
+            const { storages } = await clientFor(node).storages();
+            return storages.map((s) => ({ node: node.name, ...s }));
+          } catch (error) {
+            logger.warn(
+              { node: node.name, err: (error as Error).message },
+              "could not list a node's storages",
+            );
+            return [];
+          }
+        }),
       );
       return { storages: perNode.flat() };
     },

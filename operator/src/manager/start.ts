@@ -3,19 +3,24 @@ import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import type { HugrCluster, HugrDataSource, HugrObjectStorage } from "../api/v1alpha1/index.js";
 import type { OperatorConfig } from "../config/index.js";
 import { createClusterReconciler, type ClusterEventRecorder } from "../controllers/cluster/index.js";
-import { createDataSourceReconciler } from "../controllers/datasource/index.js";
+import { createDataSourceReconciler, namesakes } from "../controllers/datasource/index.js";
+import type { ServedEventRecorder } from "../controllers/common/served-events.js";
 import { createClusterMirror } from "../controllers/mirror/index.js";
 import { createStorageReconciler } from "../controllers/storage/index.js";
 import {
   collectionPath,
+  createCachedReader,
   createControllerMetrics,
   createEventRecorder,
   createKubeClients,
+  isTerminalError,
   informerMetrics,
   observeReconcile,
   referenceTo,
   runWorkers,
   startInformer,
+  type CachedReader,
+  type CacheSource,
   type ChangeType,
   type CollectionRef,
   type ControllerMetrics,
@@ -60,6 +65,10 @@ export interface RunningOperator {
 const CLUSTERS = "hugrcluster";
 const DATA_SOURCES = "hugrdatasource";
 const STORAGES = "hugrobjectstorage";
+/** The cached HugrDataSources of one namespace. */
+const dataSourcesIn = (watches: Pick<Watches, "list">, namespace: string): HugrDataSource[] =>
+  (watches.list(HUGR_DATA_SOURCES) as HugrDataSource[]).filter((o) => o.metadata.namespace === namespace);
+
 /** How long open requests (fan-outs among them) get to finish on shutdown. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /** Pause between attempts to label the leader's pod (the Service has no endpoint until it is). */
@@ -107,24 +116,39 @@ export async function startOperator(
       const [namespace = "", name = ""] = id.split("/");
       return createClusterMirror({
         clients,
+        cache: watches.cache,
         cluster: { namespace, name },
         timeoutMs: mirrorTimeoutMs(config),
       });
     },
   });
+  // Started before the reconcilers, which read from their caches; events reach the leadership
+  // created below only after this synchronous setup (through `enqueue`).
+  const watches = startWatches({ config, kubeConfig, logger, enqueue, metrics: controllerMetrics });
+  const { cache } = watches;
   const events = createEventRecorder({ api: clients.events, identity: config.podName, logger });
   const recordEvent: ClusterEventRecorder = (cluster, event) =>
     void events.record(referenceTo(cluster as KubernetesObject), event);
+  const servedEvent: ServedEventRecorder = (resource, event) =>
+    void events.record(referenceTo(resource), event);
   const reconcilers = {
     [CLUSTERS]: createClusterReconciler({
       clients,
+      cache,
       runtimes,
       managementUrl: config.managementUrl,
       recordEvent,
       logger,
     }),
-    [DATA_SOURCES]: createDataSourceReconciler({ clients, runtimes, logger }),
-    [STORAGES]: createStorageReconciler({ clients, runtimes, logger }),
+    [DATA_SOURCES]: createDataSourceReconciler({
+      clients,
+      cache,
+      listDataSources: (namespace) => dataSourcesIn(watches, namespace),
+      runtimes,
+      recordEvent: servedEvent,
+      logger,
+    }),
+    [STORAGES]: createStorageReconciler({ clients, cache, runtimes, recordEvent: servedEvent, logger }),
   };
   const controller = (name: keyof typeof reconcilers, ref: CollectionRef): Controller => ({
     name,
@@ -136,7 +160,8 @@ export async function startOperator(
         config.maxConcurrentReconciles,
         timed(name, reconcilers[name], controllerMetrics),
         (key, error) => {
-          logger.error({ controller: name, key, err: error }, "reconcile failed; retrying with backoff");
+          const next = isTerminalError(error) ? "not retried until it changes" : "retrying with backoff";
+          logger.error({ controller: name, key, err: error }, `reconcile failed; ${next}`);
         },
       );
     },
@@ -163,7 +188,6 @@ export async function startOperator(
     },
   });
 
-  const watches = startWatches({ config, kubeConfig, logger, enqueue, metrics: controllerMetrics });
   const informers = watches.all;
   let synced = false;
   const allSynced = Promise.all(informers.map((i) => i.informer.synced())).then(() => {
@@ -259,7 +283,7 @@ interface WatchOptions {
   metrics: ControllerMetrics;
 }
 
-interface NamedInformer {
+interface NamedInformer extends CacheSource {
   name: string;
   informer: Informer<KubernetesObject>;
 }
@@ -270,6 +294,8 @@ interface Watches {
   /** The cached objects of one kind (every watched namespace). */
   list(ref: CollectionRef): KubernetesObject[];
   listServed(ref: CollectionRef): (HugrDataSource | HugrObjectStorage)[];
+  /** Reads from every informer's cache (kube/cache.ts). */
+  cache: CachedReader;
 }
 
 /**
@@ -281,11 +307,17 @@ function startWatches(options: WatchOptions): Watches {
   const { config, enqueue } = options;
   const each = (ref: CollectionRef): CollectionRef[] => perNamespace(ref, config.watchNamespaces);
   const byKind = new Map<string, NamedInformer[]>();
-  const own = (ref: CollectionRef, controller: string): NamedInformer[] => {
+  const own = (
+    ref: CollectionRef,
+    controller: string,
+    related: (obj: KubernetesObject) => string[] = () => [],
+  ): NamedInformer[] => {
     const relevant = createRelevantChangeFilter();
     const informers = each(ref).map((one) =>
       watch(options, { ref: one }, (obj, change) => {
-        if (relevant(obj, change)) enqueue(controller, keyOf(obj));
+        if (!relevant(obj, change)) return;
+        enqueue(controller, keyOf(obj));
+        for (const key of related(obj)) enqueue(controller, key);
       }),
     );
     byKind.set(ref.plural, informers);
@@ -297,7 +329,10 @@ function startWatches(options: WatchOptions): Watches {
     list(ref) as (HugrDataSource | HugrObjectStorage)[];
   const kinds = [
     ...own(HUGR_CLUSTERS, CLUSTERS),
-    ...own(HUGR_DATA_SOURCES, DATA_SOURCES),
+    // A data source that changes or goes wakes the others naming the same source (NameConflict).
+    ...own(HUGR_DATA_SOURCES, DATA_SOURCES, (obj) =>
+      namesakes(obj as HugrDataSource, dataSourcesIn({ list }, obj.metadata?.namespace ?? "")).map(keyOf),
+    ),
     ...own(HUGR_OBJECT_STORAGES, STORAGES),
   ];
   const owned = OWNED_KINDS.flatMap(each).map((ref) =>
@@ -314,7 +349,8 @@ function startWatches(options: WatchOptions): Watches {
       for (const key of servedReferencing(secret, listServed(HUGR_OBJECT_STORAGES))) enqueue(STORAGES, key);
     }),
   );
-  return { all: [...kinds, ...owned, ...reloads], list, listServed };
+  const all = [...kinds, ...owned, ...reloads];
+  return { all, list, listServed, cache: createCachedReader(all) };
 }
 
 interface WatchTarget {
@@ -341,5 +377,5 @@ function watch(
     resyncMs: options.config.resyncMs,
     metrics: informerMetrics(options.metrics, name),
   });
-  return { name, informer };
+  return { name, informer, ref, ...(labelSelector === undefined ? {} : { labelSelector }) };
 }

@@ -117,6 +117,41 @@ describe("informer", () => {
     expect(observed.errors).toBe(0);
   });
 
+  it("tells the listeners of an object about its changes, and every listener about a relist", async () => {
+    const ns = "informer-subscribe";
+    await createNamespace(ns);
+    const { informer } = watchConfigMaps({ namespace: ns });
+    await informer.synced();
+    const heard: string[] = [];
+    const hear = (name: string) => () => {
+      heard.push(`${name}:${informer.get(ns, name)?.data?.["k"] ?? "absent"}`);
+    };
+    const stopA = informer.subscribe(ns, "a", hear("a"));
+    informer.subscribe(ns, "never", hear("never"));
+
+    await clients.core.createNamespacedConfigMap({ namespace: ns, body: configMap(ns, "b", { k: "0" }) });
+    await clients.core.createNamespacedConfigMap({ namespace: ns, body: configMap(ns, "a", { k: "1" }) });
+    await eventually(async () => heard.includes("a:1"), 10_000, "the add of a");
+    await clients.core.replaceNamespacedConfigMap({
+      namespace: ns,
+      name: "a",
+      body: configMap(ns, "a", { k: "2" }),
+    });
+    await clients.core.deleteNamespacedConfigMap({ namespace: ns, name: "a" });
+    await eventually(async () => heard.includes("a:absent"), 10_000, "the delete of a");
+    // b came first: a listener of a hears nothing of it.
+    expect(heard).toEqual(["a:1", "a:2", "a:absent"]);
+
+    stopA();
+    heard.length = 0;
+    const relisted = watchConfigMaps({ namespace: ns, resyncMs: 500 });
+    await relisted.informer.synced();
+    relisted.informer.subscribe(ns, "never", () => heard.push("relisted"));
+    await eventually(async () => heard.includes("relisted"), 10_000, "a relist telling the listener");
+    await relisted.informer.stop();
+    expect(heard.filter((h) => h.startsWith("a:"))).toEqual([]);
+  });
+
   it("watches all namespaces through a label selector", async () => {
     await createNamespace("informer-sel-1");
     await createNamespace("informer-sel-2");

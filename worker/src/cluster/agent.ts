@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@hugr/common";
 import { ProtocolError, type AuthSettings, type NodeClusterConfig } from "@hugr/protocol";
+import pRetry from "p-retry";
 import type { ClusterConfig } from "../config/index.js";
 import type { Readiness } from "../http/index.js";
 import type { WorkerMetrics } from "../observability/index.js";
@@ -34,8 +35,8 @@ export interface ClusterAgent {
   stop(): Promise<void>;
 }
 
-const BACKOFF_START_MS = 200;
-const BACKOFF_MAX_MS = 10_000;
+/** Between registration attempts: 200 ms, doubling, at most 10 s apart, for as long as it takes. */
+const REGISTER_BACKOFF = { minTimeout: 200, factor: 2, maxTimeout: 10_000, retries: Infinity } as const;
 
 export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
   const { config, logger, readiness, metrics } = options;
@@ -57,27 +58,41 @@ export function createClusterAgent(options: ClusterAgentOptions): ClusterAgent {
     );
   }
 
-  async function register(): Promise<void> {
-    for (let attempt = 1; !abort.signal.aborted; attempt++) {
-      try {
-        const answer = await management.register({
-          name: config.nodeName,
-          url: config.nodeUrl,
-          version: options.version,
-        });
-        heartbeatMs = answer.heartbeatIntervalMs;
-        options.management.setOperationTimeout(answer.operationTimeoutMs);
-        metrics.clusterRegistrations.inc({ result: "ok" });
-        logger.info({ node: config.nodeName, attempt }, "registered with the management node");
-        await apply(answer.config, readiness.phase() === "starting");
-        return;
-      } catch (error) {
-        metrics.clusterRegistrations.inc({ result: "failed" });
-        const delay = Math.min(BACKOFF_START_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
-        logger.warn({ attempt, retryInMs: delay, err: describe(error) }, "registration failed, retrying");
-        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
-      }
+  /** One registration and the configuration it brings. */
+  async function registerOnce(attempt: number): Promise<void> {
+    try {
+      const answer = await management.register({
+        name: config.nodeName,
+        url: config.nodeUrl,
+        version: options.version,
+      });
+      heartbeatMs = answer.heartbeatIntervalMs;
+      options.management.setOperationTimeout(answer.operationTimeoutMs);
+      metrics.clusterRegistrations.inc({ result: "ok" });
+      logger.info({ node: config.nodeName, attempt }, "registered with the management node");
+      await apply(answer.config, readiness.phase() === "starting");
+    } catch (error) {
+      metrics.clusterRegistrations.inc({ result: "failed" });
+      // p-retry gives up at a TypeError (to it, a bug). A node keeps trying whatever failed: an
+      // answer it cannot apply (from a management node of another version, say) is fixed there, and
+      // the next attempt gets the fixed one.
+      throw error instanceof TypeError ? new Error(error.message, { cause: error }) : error;
     }
+  }
+
+  /** Registers, retrying with backoff until it succeeds or the agent stops. */
+  async function register(): Promise<void> {
+    await pRetry(registerOnce, {
+      ...REGISTER_BACKOFF,
+      signal: abort.signal,
+      onFailedAttempt: ({ error, attemptNumber, retryDelay }) =>
+        logger.warn(
+          { attempt: attemptNumber, retryInMs: retryDelay, err: error.message },
+          "registration failed, retrying",
+        ),
+    }).catch((error: unknown) => {
+      if (!abort.signal.aborted) throw error;
+    });
   }
 
   async function heartbeat(): Promise<void> {

@@ -2,6 +2,7 @@ import { redactSecrets, type Logger } from "@hugr/common";
 import {
   assertCatalogFits,
   CoreDbError,
+  dataSourceWithDefaults,
   getDataSource,
   getDataSources,
   readOnlyError,
@@ -51,7 +52,7 @@ export function createManagedWriter(options: ManagedWriterOptions): DataSourceWr
       validateDataSource(input);
       (input.catalogs ?? []).forEach(validateCatalog);
       await assertNew(db, input);
-      const definition = definitionOf(input);
+      const definition = dataSourceWithDefaults(input);
       const result = await change(options, {
         action: "inserting",
         definition,
@@ -89,7 +90,7 @@ export function createManagedWriter(options: ManagedWriterOptions): DataSourceWr
       for (const row of rows) {
         await change(options, {
           action: "deleting",
-          definition: definitionOf({ ...row, catalogs: row.catalogs ?? [] }),
+          definition: dataSourceWithDefaults(row),
           done,
           send: () => options.management.deleteDataSource(row.name),
         });
@@ -153,33 +154,12 @@ function missingRow(name: string, message: string): ProtocolError {
 
 // ---- definitions --------------------------------------------------------------------------
 
-/** Every field, with the defaults an insert gives an absent one. */
-function definitionOf(source: DataSourceInput): DataSourceDefinition {
-  return {
-    name: source.name,
-    type: source.type,
-    prefix: source.prefix ?? "",
-    description: source.description ?? "",
-    path: source.path,
-    as_module: source.as_module ?? false,
-    self_defined: source.self_defined ?? false,
-    read_only: source.read_only ?? false,
-    disabled: source.disabled ?? false,
-    catalogs: (source.catalogs ?? []).map((c) => ({
-      name: c.name,
-      type: c.type,
-      description: c.description ?? "",
-      path: c.path,
-    })),
-  };
-}
-
 /**
  * The row with the patch applied, as updateDataSources applies it: undefined keeps a field, null
  * clears prefix and description (null for any other field was refused by validatePatch).
  */
 function patched(row: DataSource, patch: DataSourcePatch): DataSourceDefinition {
-  return definitionOf({
+  return dataSourceWithDefaults({
     name: row.name,
     type: patch.type ?? row.type,
     prefix: patch.prefix === undefined ? row.prefix : patch.prefix,

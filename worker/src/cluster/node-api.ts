@@ -1,12 +1,10 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import {
+  apiRoots,
   BadRequest,
-  cacheInvalidation,
-  dataSourceName,
   jsonError,
-  nodePaths,
-  storageName,
-  storageSpec,
+  nodeRoutes,
+  serveRoute,
   verifySignature,
   type CacheInvalidation,
   type NodeDataSourceStatus,
@@ -31,16 +29,15 @@ export interface NodeApiOptions extends ClusterTargets {
  */
 export function createNodeApi(options: NodeApiOptions): Hono {
   const api = new Hono();
-  api.use("/cluster/v1/*", verifySignature({ secret: options.secret }));
+  const routes = nodeRoutes;
+  api.use(`${apiRoots.node}/*`, verifySignature({ secret: options.secret }));
   // Malformed input is the caller's mistake, said with the field: never a 500.
   api.onError((error, c) => {
     if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
-    if (error instanceof SyntaxError) return jsonError(c, 400, "BAD_REQUEST", "body is not valid JSON");
     throw error;
   });
-  const ds = (c: Context): string => dataSourceName(c.req.param("name") ?? "");
 
-  api.get(nodePaths.health, (c) => {
+  serveRoute(api, routes.health, (c) => {
     const phase = options.readiness.phase();
     return c.json({
       name: options.nodeName,
@@ -49,36 +46,35 @@ export function createNodeApi(options: NodeApiOptions): Hono {
       error: phase === "ready" ? "" : `node is ${phase}`,
     });
   });
-  api.post("/cluster/v1/data-sources/:name/load", async (c) =>
-    c.json(await outcome(() => options.dataSources.load(ds(c)))),
+  serveRoute(api, routes.loadDataSource, async (c, { params }) =>
+    c.json(await outcome(() => options.dataSources.load(params.name))),
   );
-  api.post("/cluster/v1/data-sources/:name/unload", async (c) =>
+  serveRoute(api, routes.unloadDataSource, async (c, { params }) =>
     // Idempotent: a source this node does not know (deleted, or never inserted) is not loaded here.
-    c.json(await outcome(() => options.dataSources.unload(ds(c)), ["DATA_SOURCE_NOT_FOUND"])),
+    c.json(await outcome(() => options.dataSources.unload(params.name), ["DATA_SOURCE_NOT_FOUND"])),
   );
-  api.get("/cluster/v1/data-sources/:name/status", async (c) => {
-    const name = ds(c);
+  serveRoute(api, routes.dataSourceStatus, async (c, { params }) => {
     try {
-      const status = await options.dataSources.status(name);
-      const answer: NodeDataSourceStatus = { status, error: options.dataSources.lastError(name) };
+      const status = await options.dataSources.status(params.name);
+      const answer: NodeDataSourceStatus = { status, error: options.dataSources.lastError(params.name) };
       return c.json(answer);
     } catch (error) {
       if (error instanceof DataSourceError) return c.json({ status: "error", error: error.message });
       throw error;
     }
   });
-  api.get(nodePaths.storages, (c) => c.json({ storages: options.storages.infos() }));
-  api.put("/cluster/v1/storages/:name", async (c) => {
-    options.storages.put(storageSpec(await c.req.json(), storageName(c.req.param("name") ?? "")));
+  serveRoute(api, routes.storages, (c) => c.json({ storages: options.storages.infos() }));
+  serveRoute(api, routes.registerStorage, (c, { body }) => {
+    options.storages.put(body);
     return c.json(ok());
   });
-  api.post(nodePaths.cacheInvalidations, async (c) => {
-    options.cache.onRemoteInvalidation(cacheInvalidation(await c.req.json()));
-    return c.json(ok());
-  });
-  api.delete("/cluster/v1/storages/:name", (c) => {
+  serveRoute(api, routes.unregisterStorage, (c, { params }) => {
     // Unregistering a storage this node does not have is a success: the operation is idempotent.
-    options.storages.remove(storageName(c.req.param("name") ?? ""));
+    options.storages.remove(params.name);
+    return c.json(ok());
+  });
+  serveRoute(api, routes.invalidateCache, (c, { body }) => {
+    options.cache.onRemoteInvalidation(body);
     return c.json(ok());
   });
   return api;

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "@hugr/common";
 import type { StorageInfo, StorageSpec } from "@hugr/protocol";
 import { StorageError } from "./errors.js";
@@ -94,7 +95,7 @@ export function createStorageRegistry(options: StorageRegistryOptions): StorageR
     put(spec) {
       if (!spec.name) throw new Error("a storage needs a name");
       const previous = storages.get(spec.name);
-      if (previous && sameSpec(previous.spec, spec)) return;
+      if (previous && isDeepStrictEqual(previous.spec, spec)) return;
       const copy = { ...spec };
       storages.set(spec.name, { spec: copy, client: createS3Client(copy, clientOptions) });
       if (previous) void cache.drop(spec.name);
@@ -148,13 +149,6 @@ export function createStorageRegistry(options: StorageRegistryOptions): StorageR
 
 function specs(storages: Map<string, Registered>): StorageSpec[] {
   return [...storages.values()].map((registered) => registered.spec);
-}
-
-function sameSpec(a: StorageSpec, b: StorageSpec): boolean {
-  return (
-    (Object.keys(a) as (keyof StorageSpec)[]).every((field) => a[field] === b[field]) &&
-    Object.keys(a).length === Object.keys(b).length
-  );
 }
 
 /**

@@ -97,6 +97,35 @@ describe("S3 XML answers", () => {
     });
   });
 
+  it("keeps keys as sent: spaces, leading zeros, characters XML writes as references", () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Name>b</Name>
+  <IsTruncated>false</IsTruncated>
+  <Contents>
+    <Key> 007 </Key>
+    <Size>5</Size>
+  </Contents>
+  <Contents><Key>line&#x0D;break.csv</Key><Size>1</Size></Contents>
+  <Contents><Key>&lt;![CDATA[x]]&gt;</Key><Size>2</Size></Contents>
+</ListBucketResult>`;
+    expect(parseListObjects(xml)).toEqual({
+      objects: [
+        { key: " 007 ", size: 5 },
+        { key: "line\rbreak.csv", size: 1 },
+        { key: "<![CDATA[x]]>", size: 2 },
+      ],
+      nextToken: undefined,
+    });
+  });
+
+  it("refuses an answer that is not a listing (a proxy's page)", () => {
+    expect(() => parseListObjects("<html><body>Bad gateway</body></html>")).toThrow(
+      "the listing is not a ListBucketResult document",
+    );
+    expect(() => parseListObjects("")).toThrow(/not a ListBucketResult/);
+  });
+
   it("has no next token on the last page", () => {
     expect(parseListObjects("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>")).toEqual(
       {
@@ -110,6 +139,8 @@ describe("S3 XML answers", () => {
     const xml = "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
     expect(parseS3Error(xml)).toEqual({ code: "NoSuchKey", message: "The specified key does not exist." });
     expect(parseS3Error("<html>bad gateway</html>")).toEqual({ code: "", message: "" });
+    expect(parseS3Error("not xml <<<")).toEqual({ code: "", message: "" });
+    expect(parseS3Error("")).toEqual({ code: "", message: "" });
   });
 });
 

@@ -1,9 +1,11 @@
 import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AwsClient } from "aws4fetch";
+import type { XMLParser } from "fast-xml-parser";
 import type { StorageSpec } from "@hugr/protocol";
 import { StorageError } from "./errors.js";
 import { s3Url, type S3Location } from "./scope.js";
@@ -162,36 +164,64 @@ function encodeRfc3986(text: string): string {
 
 // --- XML answers ---------------------------------------------------------------------------------
 
+/**
+ * Keys and tokens are kept as sent: not trimmed, not turned into numbers ("007.csv" stays a string).
+ * htmlEntities is what turns on numeric character references, with which S3 writes characters XML
+ * cannot hold (`&#x0D;`); the HTML entity names it also accepts never occur in S3's XML.
+ */
+let xml: XMLParser | undefined;
+/** The parser, made on the first answer: a node without object storage need not carry it (~10 MB). */
+function xmlParser(): XMLParser {
+  if (xml) return xml;
+  const { XMLParser } = createRequire(import.meta.url)("fast-xml-parser") as typeof import("fast-xml-parser");
+  xml = new XMLParser({
+    parseTagValue: false,
+    trimValues: false,
+    htmlEntities: true,
+    isArray: (tag) => tag === "Contents",
+  });
+  return xml;
+}
+
+/** The document's root element, by name, or undefined when the body is not that (a proxy's HTML page). */
+function rootOf(body: string, name: string): Record<string, unknown> | undefined {
+  let document: unknown;
+  try {
+    document = xmlParser().parse(body);
+  } catch {
+    return undefined;
+  }
+  const root = isRecord(document) ? document[name] : undefined;
+  return isRecord(root) ? root : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An element's text: "" for an empty or absent one. */
+function textOf(element: Record<string, unknown> | undefined, name: string): string {
+  const value = element?.[name];
+  return typeof value === "string" ? value : "";
+}
+
 /** A ListObjectsV2 page: the keys and sizes of its objects, and the token for the next page. */
-export function parseListObjects(xml: string): { objects: S3Object[]; nextToken: string | undefined } {
-  const objects = [...xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/gu)].map(([, contents = ""]) => ({
-    key: xmlText(contents, "Key") ?? "",
-    size: Number(xmlText(contents, "Size") ?? 0),
+export function parseListObjects(body: string): { objects: S3Object[]; nextToken: string | undefined } {
+  const page = rootOf(body, "ListBucketResult");
+  if (!page) throw new Error("the listing is not a ListBucketResult document");
+  const contents = Array.isArray(page["Contents"]) ? (page["Contents"] as unknown[]) : [];
+  const objects = contents.filter(isRecord).map((object) => ({
+    key: textOf(object, "Key"),
+    size: Number(textOf(object, "Size") || 0),
   }));
-  const truncated = xmlText(xml, "IsTruncated") === "true";
-  return { objects, nextToken: truncated ? xmlText(xml, "NextContinuationToken") : undefined };
+  const truncated = textOf(page, "IsTruncated") === "true";
+  return { objects, nextToken: truncated ? textOf(page, "NextContinuationToken") || undefined : undefined };
 }
 
 /** S3's `<Error><Code>…</Code><Message>…</Message></Error>`; both empty for another body. */
-export function parseS3Error(xml: string): { code: string; message: string } {
-  return { code: xmlText(xml, "Code") ?? "", message: xmlText(xml, "Message") ?? "" };
-}
-
-/** The decoded text of the first `<tag>` element; S3's answers are flat enough for this. */
-function xmlText(xml: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`, "u").exec(xml);
-  return match?.[1] === undefined ? undefined : decodeXml(match[1]);
-}
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function decodeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/giu, (entity, name: string) => {
-    if (name.startsWith("#x") || name.startsWith("#X"))
-      return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith("#")) return String.fromCodePoint(Number(name.slice(1)));
-    return ENTITIES[name] ?? entity;
-  });
+export function parseS3Error(body: string): { code: string; message: string } {
+  const error = rootOf(body, "Error");
+  return { code: textOf(error, "Code"), message: textOf(error, "Message") };
 }
 
 // --- failures ------------------------------------------------------------------------------------

@@ -15,17 +15,17 @@ import {
   type CoreDb,
 } from "@hugr/coredb";
 import {
+  BadRequest,
   jsonError,
-  managementPaths,
+  managementRoutes,
+  serveRoute,
   verifySignature,
   type ClusterOperationResult,
   type DataSourceDefinition,
   type ErrorCode,
-  type HeartbeatRequest,
   type HeartbeatResponse,
   type NodeClusterConfig,
   type NodeInfo,
-  type RegisterNodeRequest,
   type RegisterNodeResponse,
 } from "@hugr/protocol";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -106,8 +106,13 @@ export async function startManagementDouble(secret: string): Promise<ManagementD
 
   const app = new Hono();
   app.use("*", verifySignature({ secret }));
-  app.post(managementPaths.nodes, async (c) => {
-    const request = await c.req.json<RegisterNodeRequest>();
+  // As the real management node: the contract's checks refuse malformed requests with 400.
+  app.onError((error, c) => {
+    if (error instanceof BadRequest) return jsonError(c, 400, "BAD_REQUEST", error.message);
+    throw error;
+  });
+  const routes = managementRoutes;
+  serveRoute(app, routes.register, (c, { body: request }) => {
     const answer: RegisterNodeResponse = {
       node: nodeInfo(request.name, request.url, request.version),
       config: double.config,
@@ -116,34 +121,31 @@ export async function startManagementDouble(secret: string): Promise<ManagementD
     };
     return c.json(answer);
   });
-  app.post("/v1/nodes/:name/heartbeat", async (c) => {
-    const request = await c.req.json<HeartbeatRequest>();
+  serveRoute(app, routes.heartbeat, (c, { params, body: request }) => {
     applied = request.configVersion;
     const answer: HeartbeatResponse = {
-      node: nodeInfo(c.req.param("name"), request.url, request.version),
+      node: nodeInfo(params.node, request.url, request.version),
       ...(request.configVersion === double.config.version ? {} : { config: double.config }),
     };
     return c.json(answer);
   });
-  app.delete("/v1/nodes/:name", (c) => c.body(null, 204));
-  app.post("/v1/data-sources/:name/unload", (c) => {
-    double.calls.push(`UNLOAD ${c.req.param("name")}`);
+  serveRoute(app, routes.deregister, (c) => c.body(null, 204));
+  serveRoute(app, routes.unloadDataSource, (c, { params }) => {
+    double.calls.push(`UNLOAD ${params.name}`);
     return c.json(OK);
   });
   const refusalFor = (call: string): Refusal | undefined => {
     double.calls.push(call);
     return typeof double.refusal === "function" ? double.refusal(call) : double.refusal;
   };
-  app.put("/v1/data-sources/:name", async (c) => {
-    const definition = await c.req.json<DataSourceDefinition>();
+  serveRoute(app, routes.putDataSource, async (c, { params, body: definition }) => {
     double.puts.push(definition);
-    const refusal = refusalFor(`PUT ${c.req.param("name")}`);
+    const refusal = refusalFor(`PUT ${params.name}`);
     if (refusal) return jsonError(c, refusal.status, refusal.code, refusal.message);
     await reconcile(coreDb(), double.annotate ? annotated(definition) : definition);
     return c.json(double.outcome ?? OK);
   });
-  app.delete("/v1/data-sources/:name", async (c) => {
-    const name = c.req.param("name");
+  serveRoute(app, routes.deleteDataSource, async (c, { params: { name } }) => {
     const refusal = refusalFor(`DELETE ${name}`);
     if (refusal) return jsonError(c, refusal.status, refusal.code, refusal.message);
     await deleteDataSources(coreDb(), [name]);

@@ -26,6 +26,8 @@ export const CATEGORY = "hugr";
 export interface CelRule {
   rule: string;
   message: string;
+  /** The field the apiserver names in its error (relative to where the rule sits); default that place. */
+  fieldPath?: string;
 }
 
 /** Options that attach CEL rules to a schema node. */
@@ -222,6 +224,8 @@ export interface ObjectMeta {
   uid?: string;
   generation?: number;
   resourceVersion?: string;
+  /** A string as read raw, a Date through client-node's models. */
+  creationTimestamp?: string | Date;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];

@@ -52,7 +52,8 @@ function nodes(node: JSONSchemaProps, path = "", field = false): Visit[] {
 /** The schema node at an apiserver field path such as spec.env[0] or spec.resources.requests[cpu]. */
 function schemaAt(crd: CustomResourceDefinition, fieldPath: string): JSONSchemaProps | undefined {
   let node: JSONSchemaProps | undefined = rootSchema(crd);
-  for (const part of fieldPath.split(/\.|(?=\[)/)) {
+  // "" is the resource itself.
+  for (const part of fieldPath === "" ? [] : fieldPath.split(/\.|(?=\[)/)) {
     if (part.startsWith("[")) node = node?.items ?? node?.additionalProperties;
     else node = node?.properties?.[part];
   }
@@ -240,6 +241,7 @@ describe("defaults and CEL rules", () => {
     [hugrClusterCrd, "spec.env[]", "!(has(self.value) && has(self.valueFrom))"],
     [hugrClusterCrd, "spec.auth.oidc", "has(self.clientId)"],
     [hugrDataSourceCrd, "spec", "has(self.path) != has(self.pathSecretRef)"],
+    [hugrDataSourceCrd, "", "has(self.spec.name) || self.metadata.name.matches("],
     [hugrDataSourceCrd, "spec.clusterRef.name", "self == oldSelf"],
     [hugrObjectStorageCrd, "spec.clusterRef.name", "self == oldSelf"],
   ] as const)("%#: has the rule on %s: %s", (crd, path, rule) => {
@@ -318,7 +320,13 @@ describe("invalid specs", () => {
       if (validator) {
         expect(validator.validate(rootSchema(byKind[c.kind]), resource(c.kind, c.spec))).toBe(true);
       }
-      const rules = schemaAt(byKind[c.kind], c.field)?.["x-kubernetes-validations"] ?? [];
+      // A rule on the whole resource (which alone can read metadata.name) names its field by fieldPath.
+      const rules = [
+        ...(schemaAt(byKind[c.kind], c.field)?.["x-kubernetes-validations"] ?? []),
+        ...(rootSchema(byKind[c.kind])["x-kubernetes-validations"] ?? []).filter(
+          (r) => r.fieldPath === `.${c.field}`,
+        ),
+      ];
       expect(rules.map((r) => r.message)).toContain(c.message);
       if (c.from) expect(rules.some((r) => r.rule.includes("oldSelf"))).toBe(true);
     },

@@ -7,8 +7,8 @@ import {
   HugrClusterStatusSchema,
 } from "./hugrcluster.js";
 import {
-  DATA_SOURCE_NAME,
   HUGR_DATA_SOURCE_KIND,
+  HUGR_DATA_SOURCE_RULES,
   HugrDataSourceSpecSchema,
   HugrDataSourceStatusSchema,
 } from "./hugrdatasource.js";
@@ -152,6 +152,8 @@ interface KindDefinition {
   columns: PrinterColumn[];
   /** Restrictions on metadata.name; Kubernetes allows no other metadata schema. */
   name?: JSONSchemaProps;
+  /** CEL rules on the whole resource: the only place a rule can read metadata.name. */
+  rules?: readonly CelRule[];
   scale?: boolean;
 }
 
@@ -195,6 +197,7 @@ function buildCrd(def: KindDefinition): CustomResourceDefinition {
       spec: toOpenAPISchema(def.spec),
       status: toOpenAPISchema(def.status),
     },
+    ...(def.rules ? { "x-kubernetes-validations": [...def.rules] } : {}),
   };
   const scale = {
     specReplicasPath: ".spec.replicas",
@@ -260,9 +263,10 @@ export const hugrDataSourceCrd = buildCrd({
   description: "HugrDataSource is a data source loaded on every node of a HugrCluster.",
   spec: HugrDataSourceSpecSchema,
   status: HugrDataSourceStatusSchema,
-  // The name is the data source's name in hugr (a GraphQL name) and a Kubernetes name at once:
-  // lowercase letters, digits and nothing else ('-' and '.' are not GraphQL, '_' is not Kubernetes).
-  name: { type: "string", maxLength: 63, pattern: DATA_SOURCE_NAME },
+  // Without spec.name the name is the data source's name in hugr too (HUGR_DATA_SOURCE_RULES); the
+  // bound keeps the rule that reads it cheap, and `<name>-dsn` a valid Secret name.
+  name: { type: "string", maxLength: 63 },
+  rules: HUGR_DATA_SOURCE_RULES,
   columns: [
     clusterColumn,
     typeColumn,

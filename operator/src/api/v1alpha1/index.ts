@@ -20,6 +20,7 @@ export {
   DATA_SOURCE_NAME,
   DATA_SOURCE_TYPES,
   HUGR_DATA_SOURCE_KIND,
+  RELOAD_REQUEST_ANNOTATION,
   HugrDataSourceSpecSchema,
   HugrDataSourceStatusSchema,
 } from "./hugrdatasource.js";

@@ -264,12 +264,30 @@ export const invalidCases: readonly InvalidCase[] = [
     message: "auth.oidc.clientId is required when auth.oidc.issuer is set",
   },
   {
-    title: "data source name that is not a hugr name",
+    title: "data source name that is not a hugr name, without spec.name",
     kind: "HugrDataSource",
     name: "web-analytics",
     spec: source,
-    by: "schema",
+    by: "cel",
     field: "metadata.name",
+    message:
+      "metadata.name is the data source's name in hugr unless spec.name is set, so it must be lowercase letters and digits starting with a letter; set spec.name for another name (web_analytics)",
+  },
+  {
+    title: "spec.name that is not a hugr name",
+    kind: "HugrDataSource",
+    spec: { ...source, name: "web-analytics" },
+    by: "schema",
+    field: "spec.name",
+  },
+  {
+    title: "data source renamed in hugr",
+    kind: "HugrDataSource",
+    from: { ...source, name: "web_analytics" },
+    spec: { ...source, name: "web_stats" },
+    by: "cel",
+    field: "spec.name",
+    message: "the data source's name in hugr (spec.name, else metadata.name) is immutable",
   },
   {
     title: "unknown data source type",

@@ -8,7 +8,7 @@ import {
 } from "@hugr/common";
 import type { AuthConfigFile, AuthSettings } from "@hugr/protocol";
 import type { HugrCluster, SecretKeyRef } from "../../api/v1alpha1/index.js";
-import type { ClusterSettings } from "../../management/index.js";
+import { clusterPath, type ClusterSettings } from "../../management/index.js";
 import { CLUSTER_SECRET_KEY, clusterSecretName, type WorkerInputs } from "./specs/index.js";
 
 /** Decoded data of the Secrets a cluster references, by Secret name; undefined: no such Secret. */
@@ -95,7 +95,7 @@ function resolved(
 /** The base URL a cluster's workers are given: the operator's, plus the cluster's own prefix. */
 export function clusterManagementUrl(operatorUrl: string, cluster: HugrCluster): string {
   const { namespace = "", name = "" } = cluster.metadata;
-  return `${operatorUrl.replace(/\/+$/, "")}/clusters/${namespace}/${name}`;
+  return `${operatorUrl.replace(/\/+$/, "")}${clusterPath(namespace, name)}`;
 }
 
 type AuthSpec = NonNullable<HugrCluster["spec"]["auth"]>;

@@ -7,13 +7,20 @@ import {
   createIfAbsent,
   errorSummary,
   isNotFound,
-  patchStatus,
   rfc3339,
+  type CachedReader,
   type KubeClients,
   type ReconcileOutcome,
 } from "../../kube/index.js";
 import type { ClusterRuntimes } from "../../management/index.js";
+import {
+  kindOf,
+  patchStatusAndWait,
+  readSecret as readSecretFrom,
+  setFinalizer,
+} from "../common/resources.js";
 import type { ClusterReason } from "./conditions.js";
+import { createClusterDeletion } from "./delete.js";
 import { clusterSecretRef, referencedSecretNames, resolveCluster, type SecretData } from "./inputs.js";
 import {
   buildClusterSecret,
@@ -46,6 +53,11 @@ export type ClusterEventRecorder = (
 
 export interface ClusterReconcilerOptions {
   clients: Pick<KubeClients, "objects" | "core" | "customObjects">;
+  /**
+   * The informers' caches: the HugrClusters, the objects they own (label-selected) and the Secrets
+   * that carry the reload label. Reads come from them; writes go to the API.
+   */
+  cache: CachedReader;
   runtimes: ClusterRuntimes;
   /** The operator's management API as workers reach it (OPERATOR_MANAGEMENT_URL). */
   managementUrl: string;
@@ -64,30 +76,15 @@ export interface ClusterReconcilerOptions {
 export function createClusterReconciler(
   options: ClusterReconcilerOptions,
 ): (key: string) => Promise<ReconcileOutcome | void> {
-  const { clients, runtimes, logger } = options;
+  const { clients, cache, runtimes, logger } = options;
   const random = options.random ?? randomBytes;
+  const deleteCluster = createClusterDeletion(options);
 
-  async function readCluster(namespace: string, name: string): Promise<HugrCluster | undefined> {
-    try {
-      return (await clients.customObjects.getNamespacedCustomObject({
-        ...HUGR_CLUSTER_RESOURCE,
-        namespace,
-        name,
-      })) as HugrCluster;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
+  const readCluster = (namespace: string, name: string): HugrCluster | undefined =>
+    cache.get<HugrCluster>(kindOf(HUGR_CLUSTER_RESOURCE), { namespace, name });
 
-  async function readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
-    try {
-      return await clients.core.readNamespacedSecret({ namespace, name });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
+  const readSecret = (namespace: string, name: string): Promise<V1Secret | undefined> =>
+    readSecretFrom(cache, clients.core, { namespace, name });
 
   /** Creates the cluster secret when the spec names none and it does not exist yet; never rotates it. */
   async function ensureGeneratedSecret(cluster: HugrCluster): Promise<void> {
@@ -124,13 +121,18 @@ export function createClusterReconciler(
     await applyOrRemove(cluster, buildHpa(cluster), {
       apiVersion: "autoscaling/v2",
       kind: "HorizontalPodAutoscaler",
+      plural: "horizontalpodautoscalers",
     });
-    await applyOrRemove(cluster, buildPdb(cluster), { apiVersion: "policy/v1", kind: "PodDisruptionBudget" });
+    await applyOrRemove(cluster, buildPdb(cluster), {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      plural: "poddisruptionbudgets",
+    });
     return deployment;
   }
 
   async function applyDeployment(cluster: HugrCluster, checksum: string): Promise<V1Deployment> {
-    const current = await readDeployment(cluster);
+    const current = readDeployment(cluster);
     const previous = current?.spec?.template.metadata?.annotations?.[CONFIG_CHECKSUM_ANNOTATION];
     if (previous !== undefined && previous !== checksum) {
       options.recordEvent(cluster, {
@@ -141,30 +143,34 @@ export function createClusterReconciler(
       });
     }
     const desired = buildDeployment(cluster, checksum);
-    if (desired.spec?.replicas === undefined) await handOverReplicas(clients.objects, current);
+    // Who owns `replicas` is in managedFields, which the caches drop (kube/informer.ts): read from the API.
+    if (desired.spec?.replicas === undefined)
+      await handOverReplicas(clients.objects, await readLiveDeployment(cluster));
     return applyObject(clients.objects, desired);
   }
 
-  /** Applies `desired`, or deletes the object of that kind this cluster controls when it is undefined. */
+  /**
+   * Applies `desired`, or deletes the object of that kind this cluster controls when it is undefined.
+   * Only a labelled object can be one the operator rendered, so the label-selected cache is where to
+   * look; one it holds but that is gone already is a 404, nothing to do.
+   */
   async function applyOrRemove(
     cluster: HugrCluster,
     desired: KubernetesObject | undefined,
-    type: { apiVersion: string; kind: string },
+    type: { apiVersion: string; kind: string; plural: string },
   ): Promise<void> {
     if (desired) {
       await applyObject(clients.objects, desired);
       return;
     }
-    const header = {
-      ...type,
-      metadata: { name: cluster.metadata.name ?? "", namespace: cluster.metadata.namespace ?? "" },
-    };
+    const metadata = { name: cluster.metadata.name ?? "", namespace: cluster.metadata.namespace ?? "" };
+    const existing = cache.find(type, metadata);
+    const controlled = existing?.metadata?.ownerReferences?.some(
+      (o) => o.controller && o.uid === cluster.metadata.uid,
+    );
+    if (!controlled) return;
     try {
-      const existing = await clients.objects.read(header);
-      const controlled = existing.metadata?.ownerReferences?.some(
-        (o) => o.controller && o.uid === cluster.metadata.uid,
-      );
-      if (controlled) await clients.objects.delete(header);
+      await clients.objects.delete({ apiVersion: type.apiVersion, kind: type.kind, metadata });
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
@@ -182,7 +188,11 @@ export function createClusterReconciler(
       nodes,
       now: rfc3339(new Date()),
     });
-    await patchStatus(clients.customObjects, HUGR_CLUSTER_RESOURCE, cluster, status);
+    await patchStatusAndWait(
+      { api: clients.customObjects, cache, type: HUGR_CLUSTER_RESOURCE, logger: options.logger },
+      cluster,
+      status,
+    );
     announceReadiness(
       cluster,
       status.conditions?.find((c) => c.type === "Ready"),
@@ -207,12 +217,17 @@ export function createClusterReconciler(
 
   return async function reconcileCluster(key) {
     const [namespace = "", name = ""] = key.split("/");
-    const cluster = await readCluster(namespace, name);
-    if (!cluster || cluster.metadata.deletionTimestamp) {
-      // Children go with the owner (garbage collection); only the coordination is ours to stop.
+    const cluster = readCluster(namespace, name);
+    if (!cluster) {
       await runtimes.remove(key);
       return;
     }
+    if (cluster.metadata.deletionTimestamp) {
+      await deleteCluster(cluster);
+      return;
+    }
+    // The cluster's rows in its core database are external state (delete.ts).
+    await setFinalizer(clients.objects, HUGR_CLUSTER_RESOURCE, cluster, true);
     await ensureGeneratedSecret(cluster);
     const resolution = resolveCluster(cluster, await observeSecrets(cluster), options.managementUrl);
     if (!resolution.ok) {
@@ -223,7 +238,7 @@ export function createClusterReconciler(
         message: problem.message,
         action: "Reconcile",
       });
-      await writeStatus(cluster, { deployment: await readDeployment(cluster), problem });
+      await writeStatus(cluster, { deployment: readDeployment(cluster), problem });
       return { requeueAfterMs: MISSING_SECRET_RETRY_MS };
     }
     const deployment = await applyChildren(cluster, resolution.inputs);
@@ -250,12 +265,16 @@ export function createClusterReconciler(
     logger.debug({ cluster: key }, "reconciled");
   };
 
-  async function readDeployment(cluster: HugrCluster): Promise<V1Deployment | undefined> {
+  function readDeployment(cluster: HugrCluster): V1Deployment | undefined {
+    return cache.find<V1Deployment>(DEPLOYMENTS, deploymentKey(cluster));
+  }
+
+  async function readLiveDeployment(cluster: HugrCluster): Promise<V1Deployment | undefined> {
     try {
       return await clients.objects.read<V1Deployment>({
         apiVersion: "apps/v1",
         kind: "Deployment",
-        metadata: { name: cluster.metadata.name ?? "", namespace: cluster.metadata.namespace ?? "" },
+        metadata: deploymentKey(cluster),
       });
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -263,6 +282,14 @@ export function createClusterReconciler(
     }
   }
 }
+
+const DEPLOYMENTS = { apiVersion: "apps/v1", plural: "deployments" };
+
+/** The worker Deployment is named after its cluster. */
+const deploymentKey = (cluster: HugrCluster): { namespace: string; name: string } => ({
+  namespace: cluster.metadata.namespace ?? "",
+  name: cluster.metadata.name ?? "",
+});
 
 /** The decoded data of a Secret; undefined when there is no Secret. */
 function decodeSecret(secret: V1Secret | undefined): Record<string, string> | undefined {

@@ -13,13 +13,14 @@ export type ServedReason =
   | "SecretNotFound"
   | "SecretKeyNotFound"
   | "InvalidDataSource"
+  | "NameConflict"
   | "Deleting";
 
 /** Why the resource cannot be served at all right now. */
 export interface ServedProblem {
   reason: Extract<
     ServedReason,
-    "ClusterNotReady" | "SecretNotFound" | "SecretKeyNotFound" | "InvalidDataSource"
+    "ClusterNotReady" | "SecretNotFound" | "SecretKeyNotFound" | "InvalidDataSource" | "NameConflict"
   >;
   message: string;
 }

@@ -9,19 +9,40 @@ import {
   type DataSource,
   type DataSourceInput,
 } from "@hugr/coredb";
-import { HUGR_DATA_SOURCE_RESOURCE, type HugrDataSource, type NodeResult } from "../../api/v1alpha1/index.js";
-import { patchStatus, rfc3339, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
+import {
+  HUGR_DATA_SOURCE_RESOURCE,
+  RELOAD_REQUEST_ANNOTATION,
+  type HugrDataSource,
+  type NodeResult,
+} from "../../api/v1alpha1/index.js";
+import {
+  TerminalError,
+  rfc3339,
+  type CachedReader,
+  type KubeClients,
+  type ReconcileOutcome,
+} from "../../kube/index.js";
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
-import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
+import { kindOf, patchStatusAndWait, readSecretValue, setFinalizer } from "../common/resources.js";
 import { toDataSourceInput } from "./definition.js";
+import { claimedBy, hugrNameOf } from "./names.js";
 import { buildServedStatus, clusterKeyOf, clusterNotReady, type ServedProblem } from "../common/served.js";
+import { readyEvent, type ServedEventRecorder } from "../common/served-events.js";
 
 /** A data source waiting for its cluster or a Secret is looked at again this often. */
 const WAIT_RETRY_MS = 5_000;
 
 export interface DataSourceReconcilerOptions {
   clients: Pick<KubeClients, "objects" | "core" | "customObjects">;
+  /** The informers' caches: the HugrDataSources, and the Secrets they hold (common/resources.ts). */
+  cache: CachedReader;
+  /**
+   * The HugrDataSources of a namespace, as the cache holds them: who else claims a data source's
+   * name. (The watch wakes the other claimants when one changes or goes: manager/start.ts.)
+   */
+  listDataSources: (namespace: string) => readonly HugrDataSource[];
   runtimes: ClusterRuntimes;
+  recordEvent: ServedEventRecorder;
   logger: Logger;
 }
 
@@ -31,19 +52,21 @@ export interface DataSourceReconcilerOptions {
  * every ready node when the definition changed or a ready node lacks it, unload it everywhere when
  * disabled), and report per-node truth in status. A load that failed on a node is an error, so the
  * work queue retries it with backoff. Deletion (finalizer) unloads it everywhere and removes the row,
- * and completes even when the cluster is gone.
+ * and completes even when the cluster is gone. The data source's hugr name is spec.name, else
+ * metadata.name; of two resources naming one source, the later (names.ts) is NameConflict and
+ * touches nothing. Every change of the Ready condition is also an Event with the same reason.
  */
 export function createDataSourceReconciler(
   options: DataSourceReconcilerOptions,
 ): (key: string) => Promise<ReconcileOutcome | void> {
-  const { clients, runtimes } = options;
+  const { clients, cache, runtimes } = options;
 
   async function resolvePath(source: HugrDataSource): Promise<string | ServedProblem> {
     const { path, pathSecretRef } = source.spec;
     if (path !== undefined) return path;
     if (!pathSecretRef)
       return { reason: "InvalidDataSource", message: "neither path nor pathSecretRef is set" };
-    const value = await readSecretValue(clients.core, {
+    const value = await readSecretValue(cache, clients.core, {
       namespace: source.metadata.namespace ?? "",
       ...pathSecretRef,
     });
@@ -61,9 +84,17 @@ export function createDataSourceReconciler(
   }
 
   async function cleanUp(source: HugrDataSource): Promise<void> {
-    const name = source.metadata.name ?? "";
+    const name = hugrNameOf(source);
     const coordination = runtimes.coordination(clusterKeyOf(source));
-    if (coordination) {
+    // A resource that never served the name (NameConflict) leaves the source to the one that does.
+    const claimant = claimedBy(source, options.listDataSources(source.metadata.namespace ?? ""));
+    if (coordination && !claimant) {
+      options.recordEvent(source, {
+        type: "Normal",
+        reason: "Deleting",
+        message: `unloading data source '${name}' from every node and removing its row`,
+        action: "Delete",
+      });
       // Recorded as unloaded for nodes that join later too; nodes that are down converge at registration.
       const result = await coordination.service.unloadDataSource(name);
       if (!result.success && result.nodes.length > 0) {
@@ -95,7 +126,20 @@ export function createDataSourceReconciler(
       now: rfc3339(new Date()),
     });
     const { served, ...rest } = status;
-    await patchStatus(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, source, { ...rest, loaded: served });
+    const reload = reloadRequestOf(source);
+    await patchStatusAndWait(
+      { api: clients.customObjects, cache, type: HUGR_DATA_SOURCE_RESOURCE, logger: options.logger },
+      source,
+      {
+        ...rest,
+        loaded: served,
+        ...(reload === undefined ? {} : { observedReloadRequest: reload }),
+      },
+    );
+    const before = source.status?.conditions?.find((c) => c.type === "Ready");
+    const after = rest.conditions.find((c) => c.type === "Ready");
+    const event = after && readyEvent(before, after);
+    if (event) options.recordEvent(source, event);
   }
 
   /** The row written and every ready node converged: the part that needs the cluster's coordination. */
@@ -104,7 +148,7 @@ export function createDataSourceReconciler(
     coordination: { service: ClusterService; db: CoreDb },
   ): Promise<ReconcileOutcome | void> {
     const key = `${source.metadata.namespace ?? ""}/${source.metadata.name ?? ""}`;
-    const name = source.metadata.name ?? "";
+    const name = hugrNameOf(source);
     const path = await resolvePath(source);
     if (typeof path !== "string") {
       await writeStatus(source, { service: coordination.service, perNode: [], problem: path });
@@ -112,11 +156,11 @@ export function createDataSourceReconciler(
     }
     const changed = await writeRowOrProblem(coordination.db, toDataSourceInput(source, path));
     if (typeof changed !== "boolean") {
-      // Terminal: retrying cannot help until the resource changes (which wakes the reconcile).
+      // Retrying cannot help until the resource changes (which wakes the reconcile).
       await writeStatus(source, { service: coordination.service, perNode: [], problem: changed });
-      return;
+      throw new TerminalError(`data source '${key}': ${changed.message}`);
     }
-    const stale = changed || source.status?.observedGeneration !== source.metadata.generation;
+    const stale = mustReload(source, changed);
     const perNode = await converge(coordination.service, name, {
       disabled: source.spec.disabled ?? false,
       stale,
@@ -128,16 +172,20 @@ export function createDataSourceReconciler(
 
   return async function reconcileDataSource(key) {
     const [namespace = "", name = ""] = key.split("/");
-    const source = await readResource<HugrDataSource>(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, {
-      namespace,
-      name,
-    });
+    const source = cache.get<HugrDataSource>(kindOf(HUGR_DATA_SOURCE_RESOURCE), { namespace, name });
     if (!source) return;
     if (source.metadata.deletionTimestamp) {
       await cleanUp(source);
       return;
     }
     await setFinalizer(clients.objects, HUGR_DATA_SOURCE_RESOURCE, source, true);
+    const claimant = claimedBy(source, options.listDataSources(namespace));
+    if (claimant) {
+      const message = `data source '${hugrNameOf(source)}' is served by HugrDataSource '${claimant.metadata.name ?? ""}', created first: this one is not applied to any node while that one exists`;
+      const problem: ServedProblem = { reason: "NameConflict", message };
+      await writeStatus(source, { service: undefined, perNode: [], problem });
+      throw new TerminalError(`HugrDataSource '${key}': ${message}`);
+    }
     const coordination = runtimes.coordination(clusterKeyOf(source));
     if (!coordination) {
       await writeStatus(source, { service: undefined, perNode: [], problem: clusterNotReady(source) });
@@ -145,6 +193,23 @@ export function createDataSourceReconciler(
     }
     return serve(source, coordination);
   };
+}
+
+/** The value of the reload-request annotation, when it is set. */
+const reloadRequestOf = (source: HugrDataSource): string | undefined =>
+  source.metadata.annotations?.[RELOAD_REQUEST_ANNOTATION];
+
+/**
+ * Whether every node must (re)load the source: its row or spec changed since the status was written,
+ * or a reload was asked for (load_data_source) that no reconcile answered yet.
+ */
+function mustReload(source: HugrDataSource, rowChanged: boolean): boolean {
+  const reload = reloadRequestOf(source);
+  return (
+    rowChanged ||
+    source.status?.observedGeneration !== source.metadata.generation ||
+    (reload !== undefined && reload !== source.status?.observedReloadRequest)
+  );
 }
 
 /** writeRow, with a definition the core database refuses (an invalid name, say) as a problem. */

@@ -1,6 +1,6 @@
 import { carriesSecret } from "@hugr/common";
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
-import type { ClusterOperationResult, DataSourceDefinition, StorageSpec } from "@hugr/protocol";
+import type { ClusterOperationResult, ClusterOperations } from "@hugr/protocol";
 import type { HugrDataSource, NodeResult } from "../../api/v1alpha1/index.js";
 import {
   API_VERSION,
@@ -8,11 +8,20 @@ import {
   HUGR_DATA_SOURCE_RESOURCE,
   HUGR_OBJECT_STORAGE_KIND,
   HUGR_OBJECT_STORAGE_RESOURCE,
+  RELOAD_REQUEST_ANNOTATION,
 } from "../../api/v1alpha1/index.js";
-import { isNotFound, statusCode, type CustomResourceType, type KubeClients } from "../../kube/index.js";
+import {
+  isNotFound,
+  statusCode,
+  type CachedReader,
+  type CustomResourceType,
+  type KubeClients,
+} from "../../kube/index.js";
 import { OperationRefused } from "../../management/index.js";
-import { readResource } from "../common/resources.js";
+import { kindOf } from "../common/resources.js";
 import { DSN_SECRET_KEY, dsnSecretName, specFromDefinition } from "../datasource/definition.js";
+import { findDataSource } from "../datasource/find.js";
+import { resourceNameFor } from "../datasource/names.js";
 
 /**
  * The field manager of changes made through GraphQL. Never forced: when GitOps or kubectl owns a
@@ -22,17 +31,12 @@ import { DSN_SECRET_KEY, dsnSecretName, specFromDefinition } from "../datasource
 export const GRAPHQL_FIELD_MANAGER = "hugr-graphql";
 
 /** The cluster operations a managed cluster's nodes ask for, done by changing custom resources. */
-export interface ClusterMirror {
-  putDataSource(definition: DataSourceDefinition): Promise<ClusterOperationResult>;
-  deleteDataSource(name: string): Promise<ClusterOperationResult>;
-  loadDataSource(name: string): Promise<ClusterOperationResult>;
-  unloadDataSource(name: string): Promise<ClusterOperationResult>;
-  registerStorage(spec: StorageSpec): Promise<ClusterOperationResult>;
-  unregisterStorage(name: string): Promise<ClusterOperationResult>;
-}
+export type ClusterMirror = ClusterOperations;
 
 export interface MirrorOptions {
   clients: Pick<KubeClients, "objects" | "customObjects">;
+  /** The informers' caches, whose watch tells when a reconcile has written its status. */
+  cache: CachedReader;
   cluster: { namespace: string; name: string };
   /** How long to wait for the reconcile a change caused. */
   timeoutMs: number;
@@ -42,21 +46,20 @@ interface Served {
   metadata: { generation?: number; uid?: string };
   status?: {
     observedGeneration?: number;
+    observedReloadRequest?: string;
     nodes?: NodeResult[];
     conditions?: { type: string; status: string; message: string; observedGeneration?: number }[];
   };
 }
 
-const POLL_MS = 100;
-
 /**
  * GraphQL → custom resources, for one cluster. Each change is a server-side apply (or a delete),
- * then a wait for the reconcile it caused; the answer is that reconcile's result as the status says
- * it. A connection string with a password, and storage credentials, go into a Secret the resource
- * owns; the resource only references it.
+ * then a wait for the reconcile it caused, on the watch of the operator's cache (no polling); the
+ * answer is that reconcile's result as the status says it. A connection string with a password,
+ * and storage credentials, go into a Secret the resource owns; the resource only references it.
  */
 export function createClusterMirror(options: MirrorOptions): ClusterMirror {
-  const { clients, cluster, timeoutMs } = options;
+  const { clients, cache, cluster, timeoutMs } = options;
   const namespace = cluster.namespace;
 
   /** An object to apply: apiVersion, kind, metadata and its content (spec, data). */
@@ -106,20 +109,21 @@ export function createClusterMirror(options: MirrorOptions): ClusterMirror {
     type: CustomResourceType,
     name: string,
     generation: number,
+    reload?: string,
   ): Promise<ClusterOperationResult> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const resource = await readResource<Served>(clients.customObjects, type, { namespace, name });
-      const result = resource ? reconciledResult(resource, generation) : undefined;
-      if (result) return result;
-      if (Date.now() > deadline) {
-        throw new OperationRefused(
-          "RECONCILE_TIMEOUT",
-          `${type.kind} '${name}' was changed, but its reconcile did not finish within ${timeoutMs} ms`,
-        );
-      }
-      await sleep(POLL_MS);
-    }
+    const reconciled = await cache.waitFor<Served>(
+      kindOf(type),
+      { namespace, name },
+      (resource) => resource !== undefined && reconciledResult(resource, generation, reload) !== undefined,
+      timeoutMs,
+    );
+    const result =
+      reconciled.met && reconciled.object && reconciledResult(reconciled.object, generation, reload);
+    if (result) return result;
+    throw new OperationRefused(
+      "RECONCILE_TIMEOUT",
+      `${type.kind} '${name}' was changed, but its reconcile did not finish within ${timeoutMs} ms`,
+    );
   }
 
   async function removeAndWait(type: CustomResourceType, name: string): Promise<ClusterOperationResult> {
@@ -134,47 +138,66 @@ export function createClusterMirror(options: MirrorOptions): ClusterMirror {
         throw new OperationRefused("NOT_FOUND", `no ${type.kind} '${name}' in namespace '${namespace}'`);
       throw error;
     }
-    const deadline = Date.now() + timeoutMs;
-    while (await readResource(clients.customObjects, type, { namespace, name })) {
-      if (Date.now() > deadline) {
-        throw new OperationRefused(
-          "RECONCILE_TIMEOUT",
-          `${type.kind} '${name}' is being deleted, but its clean-up did not finish within ${timeoutMs} ms`,
-        );
-      }
-      await sleep(POLL_MS);
+    // Gone from the cache once the watch delivers the deletion: after the clean-up removed the
+    // finalizer. The finalizer is added by a reconcile that read the resource from this same cache,
+    // so a resource with clean-up to wait for cannot be missing from it for being too new.
+    const gone = await cache.waitFor(kindOf(type), { namespace, name }, (r) => r === undefined, timeoutMs);
+    if (!gone.met) {
+      throw new OperationRefused(
+        "RECONCILE_TIMEOUT",
+        `${type.kind} '${name}' is being deleted, but its clean-up did not finish within ${timeoutMs} ms`,
+      );
     }
     return { success: true, message: `${type.kind} '${name}' deleted: removed from every node`, nodes: [] };
   }
 
+  /** The resource serving the hugr data source `name`, from the API (its spec is applied back whole). */
+  async function dataSourceNamed(name: string): Promise<HugrDataSource> {
+    const found = await findDataSource(clients.customObjects, { namespace, cluster: cluster.name, name });
+    if (found) return found;
+    throw new OperationRefused(
+      "NOT_FOUND",
+      `no ${HUGR_DATA_SOURCE_KIND} of cluster '${cluster.name}' in namespace '${namespace}' serves the data source '${name}'`,
+    );
+  }
+
+  /**
+   * Sets spec.disabled. Loading also sets the annotation RELOAD_REQUEST_ANNOTATION to the time of
+   * the call, so the nodes reload the source even when nothing in it changed (its catalog files did,
+   * say), as load_data_source does standalone; the answer waits for the reconcile that reloaded.
+   */
   async function setDisabled(name: string, disabled: boolean): Promise<ClusterOperationResult> {
-    const current = await readResource<HugrDataSource>(clients.customObjects, HUGR_DATA_SOURCE_RESOURCE, {
-      namespace,
-      name,
-    });
-    if (!current) {
-      throw new OperationRefused(
-        "NOT_FOUND",
-        `no ${HUGR_DATA_SOURCE_KIND} '${name}' in namespace '${namespace}'`,
-      );
-    }
+    const current = await dataSourceNamed(name);
+    const resourceName = current.metadata.name ?? "";
+    const reload = disabled ? undefined : new Date().toISOString();
     // The whole spec, as it is, with the new flag: server-side apply removes fields its applier set
     // before and now leaves out, so a partial apply would delete what an insert through GraphQL set.
     const applied = await apply({
       apiVersion: API_VERSION,
       kind: HUGR_DATA_SOURCE_KIND,
-      metadata: { name, namespace },
+      metadata: {
+        name: resourceName,
+        namespace,
+        ...(reload ? { annotations: { [RELOAD_REQUEST_ANNOTATION]: reload } } : {}),
+      },
       spec: { ...current.spec, disabled },
     });
-    return waitReconciled(HUGR_DATA_SOURCE_RESOURCE, name, applied.metadata?.generation ?? 0);
+    return waitReconciled(HUGR_DATA_SOURCE_RESOURCE, resourceName, applied.metadata?.generation ?? 0, reload);
   }
 
   return {
     async putDataSource(definition) {
-      const { name } = definition;
+      // An update goes to the resource that serves the name, whatever its metadata.name; an insert
+      // makes one whose metadata.name is derived from the hugr name (web_analytics is no valid one).
+      const existing = await findDataSource(clients.customObjects, {
+        namespace,
+        cluster: cluster.name,
+        name: definition.name,
+      });
+      const name = existing?.metadata.name ?? resourceNameFor(definition.name);
       const secret = carriesSecret(definition.path);
       if (secret) await applySecret(dsnSecretName(name), { [DSN_SECRET_KEY]: definition.path });
-      const spec = specFromDefinition(definition, cluster.name);
+      const spec = specFromDefinition(definition, { cluster: cluster.name, name });
       const applied = await apply({
         apiVersion: API_VERSION,
         kind: HUGR_DATA_SOURCE_KIND,
@@ -190,7 +213,8 @@ export function createClusterMirror(options: MirrorOptions): ClusterMirror {
         );
       return waitReconciled(HUGR_DATA_SOURCE_RESOURCE, name, applied.metadata?.generation ?? 0);
     },
-    deleteDataSource: (name) => removeAndWait(HUGR_DATA_SOURCE_RESOURCE, name),
+    deleteDataSource: async (name) =>
+      removeAndWait(HUGR_DATA_SOURCE_RESOURCE, (await dataSourceNamed(name)).metadata.name ?? ""),
     loadDataSource: (name) => setDisabled(name, false),
     unloadDataSource: (name) => setDisabled(name, true),
     async registerStorage(storage) {
@@ -228,12 +252,20 @@ export function createClusterMirror(options: MirrorOptions): ClusterMirror {
   };
 }
 
-/** The result of the reconcile of `generation`, once the status reports it; else undefined. */
-function reconciledResult(resource: Served, generation: number): ClusterOperationResult | undefined {
+/**
+ * The result of the reconcile of `generation` (and of the reload request `reload`, when given), once
+ * the status reports it; else undefined.
+ */
+function reconciledResult(
+  resource: Served,
+  generation: number,
+  reload?: string,
+): ClusterOperationResult | undefined {
   const status = resource.status ?? {};
   const ready = status.conditions?.find((c) => c.type === "Ready");
   const observed = Math.min(status.observedGeneration ?? -1, ready?.observedGeneration ?? -1);
   if (!ready || observed < generation) return undefined;
+  if (reload !== undefined && status.observedReloadRequest !== reload) return undefined;
   return resultOf(ready.status === "True", ready.message, status.nodes ?? []);
 }
 
@@ -280,5 +312,3 @@ function statusMessage(error: unknown): string {
   const message = (body as { message?: unknown } | undefined)?.message;
   return typeof message === "string" ? message : "refused by the apiserver";
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

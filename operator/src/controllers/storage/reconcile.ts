@@ -6,16 +6,20 @@ import {
   type HugrObjectStorage,
   type NodeResult,
 } from "../../api/v1alpha1/index.js";
-import { patchStatus, rfc3339, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
+import { rfc3339, type CachedReader, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
 import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
-import { readResource, readSecretValue, setFinalizer } from "../common/resources.js";
+import { kindOf, patchStatusAndWait, readSecretValue, setFinalizer } from "../common/resources.js";
 import { buildServedStatus, clusterKeyOf, clusterNotReady, type ServedProblem } from "../common/served.js";
+import { readyEvent, type ServedEventRecorder } from "../common/served-events.js";
 
 const WAIT_RETRY_MS = 5_000;
 
 export interface StorageReconcilerOptions {
   clients: Pick<KubeClients, "objects" | "core" | "customObjects">;
+  /** The informers' caches: the HugrObjectStorages, and the Secrets they hold (common/resources.ts). */
+  cache: CachedReader;
   runtimes: ClusterRuntimes;
+  recordEvent: ServedEventRecorder;
   logger: Logger;
 }
 
@@ -44,12 +48,13 @@ export function toStorageSpec(
 /**
  * The HugrObjectStorage reconciler: reads the credentials from their Secret (never written to
  * status, Events or logs), registers the storage on every ready node when it changed or a ready node
- * lacks it, and reports per-node state. Deletion (finalizer) unregisters it everywhere.
+ * lacks it, and reports per-node state. Deletion (finalizer) unregisters it everywhere. Every
+ * change of the Ready condition is also an Event with the same reason.
  */
 export function createStorageReconciler(
   options: StorageReconcilerOptions,
 ): (key: string) => Promise<ReconcileOutcome | void> {
-  const { clients, runtimes } = options;
+  const { clients, cache, runtimes } = options;
 
   async function credentialsOf(
     storage: HugrObjectStorage,
@@ -57,7 +62,7 @@ export function createStorageReconciler(
     const ref = storage.spec.credentialsSecretRef;
     const namespace = storage.metadata.namespace ?? "";
     const read = (key: string): Promise<string | undefined> =>
-      readSecretValue(clients.core, { namespace, name: ref.name, key });
+      readSecretValue(cache, clients.core, { namespace, name: ref.name, key });
     const [key, secret] = await Promise.all([read(ref.keyIDKey), read(ref.secretKey)]);
     if (key === undefined || secret === undefined) {
       return {
@@ -90,16 +95,27 @@ export function createStorageReconciler(
       problem: observed.problem,
       now: rfc3339(new Date()),
     });
-    await patchStatus(clients.customObjects, HUGR_OBJECT_STORAGE_RESOURCE, storage, {
-      ...rest,
-      registered: served,
-    });
+    await patchStatusAndWait(
+      { api: clients.customObjects, cache, type: HUGR_OBJECT_STORAGE_RESOURCE, logger: options.logger },
+      storage,
+      { ...rest, registered: served },
+    );
+    const before = storage.status?.conditions?.find((c) => c.type === "Ready");
+    const after = rest.conditions.find((c) => c.type === "Ready");
+    const event = after && readyEvent(before, after);
+    if (event) options.recordEvent(storage, event);
   }
 
   async function cleanUp(storage: HugrObjectStorage): Promise<void> {
     const coordination = runtimes.coordination(clusterKeyOf(storage));
     if (coordination) {
       const name = storage.metadata.name ?? "";
+      options.recordEvent(storage, {
+        type: "Normal",
+        reason: "Deleting",
+        message: `unregistering storage '${name}' from every node`,
+        action: "Delete",
+      });
       const result = await coordination.service.unregisterStorage(name);
       if (!result.success && result.nodes.length > 0) {
         throw new Error(`while unregistering storage '${name}' before deletion: ${result.message}`);
@@ -110,14 +126,7 @@ export function createStorageReconciler(
 
   return async function reconcileStorage(key) {
     const [namespace = "", name = ""] = key.split("/");
-    const storage = await readResource<HugrObjectStorage>(
-      clients.customObjects,
-      HUGR_OBJECT_STORAGE_RESOURCE,
-      {
-        namespace,
-        name,
-      },
-    );
+    const storage = cache.get<HugrObjectStorage>(kindOf(HUGR_OBJECT_STORAGE_RESOURCE), { namespace, name });
     if (!storage) return;
     if (storage.metadata.deletionTimestamp) {
       await cleanUp(storage);
