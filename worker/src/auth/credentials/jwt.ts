@@ -1,5 +1,5 @@
 import type { JwtPolicy } from "@hugr/common";
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import type { JWTVerifyGetKey, JWTVerifyOptions } from "jose";
 import type { KeyObject } from "node:crypto";
 import type { Identity } from "../identity.js";
 import { ASYMMETRIC_ALGORITHMS, importPublicKey } from "./keys.js";
@@ -15,6 +15,7 @@ import {
   type TokenProvider,
 } from "./tokens.js";
 import type { ProviderContext } from "./context.js";
+import { jose } from "./jose.js";
 
 /**
  * A JWT provider of the auth file: a PEM/SSH public key (imported once, here) or a JWKS URL (jose's
@@ -31,7 +32,7 @@ export function jwtProvider(policy: JwtPolicy, context: ProviderContext): TokenP
       throw new Error(`while reading the public key of jwt provider '${policy.name}'`, { cause: error });
     }
   } else {
-    key = createRemoteJWKSet(new URL(policy.keys.url), { [customFetch]: context.fetch });
+    key = jose().createRemoteJWKSet(new URL(policy.keys.url), { [jose().customFetch]: context.fetch });
     algorithms = ASYMMETRIC_ALGORITHMS;
   }
   const options: JWTVerifyOptions = {

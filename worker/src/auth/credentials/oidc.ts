@@ -1,5 +1,5 @@
 import type { OidcPolicy } from "@hugr/common";
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import type { JWTVerifyGetKey, JWTVerifyOptions } from "jose";
 import type { Identity } from "../identity.js";
 import type { ProviderContext } from "./context.js";
 import { ASYMMETRIC_ALGORITHMS } from "./keys.js";
@@ -14,6 +14,7 @@ import {
   type TokenMapping,
   type TokenProvider,
 } from "./tokens.js";
+import { jose } from "./jose.js";
 
 /** What discovery yields: the issuer as the provider spells it, and its key set. */
 interface Discovered {
@@ -100,9 +101,9 @@ async function discovery(policy: OidcPolicy, issuer: string, context: ProviderCo
     throw new Error("the discovery document names another issuer");
   }
   if (typeof document.jwks_uri !== "string") throw new Error("the discovery document has no jwks_uri");
-  const keys = createRemoteJWKSet(new URL(document.jwks_uri), {
+  const keys = jose().createRemoteJWKSet(new URL(document.jwks_uri), {
     timeoutDuration: policy.timeoutMs,
-    [customFetch]: context.fetch,
+    [jose().customFetch]: context.fetch,
   });
   return {
     keys,

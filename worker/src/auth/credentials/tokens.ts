@@ -1,15 +1,8 @@
 import type { ClaimNames } from "@hugr/common";
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-} from "jose";
+import type { errors, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from "jose";
 import type { KeyObject } from "node:crypto";
 import { unauthenticated, type Identity } from "../identity.js";
+import { jose } from "./jose.js";
 import { ASYMMETRIC_ALGORITHMS } from "./keys.js";
 import { chooseRole, claimString, NO_ROLE_FALLBACK, scalarClaims } from "./roles.js";
 
@@ -72,8 +65,8 @@ export function decodeToken(token: string): DecodedToken {
   let alg: unknown;
   let payload: JWTPayload;
   try {
-    alg = decodeProtectedHeader(token).alg;
-    payload = decodeJwt(token);
+    alg = jose().decodeProtectedHeader(token).alg;
+    payload = jose().decodeJwt(token);
   } catch {
     throw unauthenticated("the token is not a valid JWT");
   }
@@ -96,7 +89,9 @@ export async function verifyToken(
 ): Promise<JWTPayload | Rejection> {
   try {
     const { payload } =
-      typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      typeof key === "function"
+        ? await jose().jwtVerify(token, key, options)
+        : await jose().jwtVerify(token, key, options);
     return payload;
   } catch (error) {
     const rejection = rejectionOf(error);
@@ -106,7 +101,7 @@ export async function verifyToken(
 }
 
 function rejectionOf(error: unknown): Rejection {
-  if (!(error instanceof errors.JOSEError)) return REJECTED.keysUnavailable;
+  if (!(error instanceof jose().errors.JOSEError)) return REJECTED.keysUnavailable;
   switch (error.code) {
     case "ERR_JWT_EXPIRED":
       throw unauthenticated("token expired");
