@@ -2,7 +2,7 @@
 import { configureOrExit, createLogger, exitOnSignals } from "@hugr/common";
 import { parseManagementConfig, parseOperatorConfig, selectMode } from "./config/index.js";
 import { loadKubeConfig } from "./kube/index.js";
-import { startOperator } from "./manager/index.js";
+import { startOperator } from "./controller-manager/index.js";
 import { startManagement } from "./server.js";
 
 const mode = configureOrExit("hugr-operator", () => selectMode(process.argv.slice(2), process.env));

@@ -10,7 +10,7 @@ import {
   watchAuthFile,
   type AuthFileWatch,
   type ClusterService,
-} from "./management/index.js";
+} from "./management-api/index.js";
 
 export interface RunningManagement {
   /** Base URL of the management API, e.g. http://127.0.0.1:14000 */

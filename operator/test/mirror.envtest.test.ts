@@ -9,7 +9,7 @@ import type { DataSourceDefinition } from "@hugr/protocol";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUGR_DATA_SOURCE_RESOURCE, type HugrDataSource } from "../src/api/v1alpha1/index.js";
-import { createClusterMirror, type ClusterMirror } from "../src/controllers/mirror/index.js";
+import { createClusterMirror, type ClusterMirror } from "../src/resource-mirror/index.js";
 import {
   collectionPath,
   createCachedReader,
@@ -21,7 +21,7 @@ import {
   type Informer,
   type KubeClients,
 } from "../src/kube/index.js";
-import { OperationRefused } from "../src/management/index.js";
+import { OperationRefused } from "../src/management-api/index.js";
 import { kubeconfigYaml, startEnvtest, type Envtest } from "./harness/envtest.js";
 import { kubectlOk } from "./harness/operator.js";
 import { startRecordingProxy, type RecordingProxy } from "./harness/recording-proxy.js";

@@ -15,7 +15,10 @@
  * crash wait a full lease duration even for a Lease that expired long ago.
  *
  * As in client-go the elector is one-shot: once leadership is lost (or released), it stops
- * campaigning; the operator exits, and its replacement campaigns afresh.
+ * campaigning; the operator ends its term and campaigns afresh with a new elector
+ * (controller-manager/leadership.ts).
+ *
+ * Written here because @kubernetes/client-node has no leader election.
  */
 import {
   Observable,

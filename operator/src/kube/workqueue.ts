@@ -2,7 +2,8 @@
  * The controller work queue: a TypeScript port of client-go's rate-limited work queue, as used by
  * controller-runtime. Reconcile is level-triggered, so the queue holds keys ("namespace/name"), never
  * events: adding a key that is already queued is a no-op, because one reconcile re-reads the world and
- * covers every event that arrived meanwhile.
+ * covers every event that arrived meanwhile. Written here because @kubernetes/client-node has no work
+ * queue.
  */
 
 /** Optional metrics hooks, so the queue stays free of a Prometheus dependency. */

@@ -2,7 +2,7 @@ import type { Logger } from "@hugr/common";
 import { deleteClusterNodes, openCoreDb, type CoreDb } from "@hugr/coredb";
 import { HUGR_CLUSTER_RESOURCE, type HugrCluster } from "../../api/v1alpha1/index.js";
 import { errorSummary, type CachedReader, type KubeClients } from "../../kube/index.js";
-import type { ClusterRuntimes } from "../../management/index.js";
+import type { ClusterRuntimes } from "../../management-api/index.js";
 import { readSecretValue, setFinalizer } from "../common/resources.js";
 import type { ClusterReason } from "./conditions.js";
 import type { ClusterEventRecorder } from "./reconcile.js";
@@ -61,7 +61,7 @@ export function createClusterDeletion(
 
   /** Removes the cluster's rows; resolves with the nodes removed, or why it could not. */
   async function forgetNodes(cluster: HugrCluster, id: string): Promise<string[] | Leftover> {
-    // A read-only core database kept the registry in memory (management/clusters.ts): it is gone.
+    // A read-only core database kept the registry in memory (management-api/clusters.ts): it is gone.
     if (cluster.spec.coreDB.readOnly) return [];
     const url = await coreDbUrl(cluster);
     if (typeof url !== "string") return url;

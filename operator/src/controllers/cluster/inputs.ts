@@ -8,7 +8,7 @@ import {
 } from "@hugr/common";
 import type { AuthConfigFile, AuthSettings } from "@hugr/protocol";
 import type { HugrCluster, SecretKeyRef } from "../../api/v1alpha1/index.js";
-import { clusterPath, type ClusterSettings } from "../../management/index.js";
+import { clusterPath, type ClusterSettings } from "../../management-api/index.js";
 import { CLUSTER_SECRET_KEY, clusterSecretName, type WorkerInputs } from "./specs/index.js";
 
 /** Decoded data of the Secrets a cluster references, by Secret name; undefined: no such Secret. */

@@ -12,7 +12,7 @@ import {
   type KubeClients,
   type ReconcileOutcome,
 } from "../../kube/index.js";
-import type { ClusterRuntimes } from "../../management/index.js";
+import type { ClusterRuntimes } from "../../management-api/index.js";
 import {
   kindOf,
   patchStatusAndWait,

@@ -52,7 +52,7 @@ export async function readResource<T>(
  * A Secret, from the caches when one holds it (the Secrets the operator renders, and those labelled
  * hugr.io/reload=true), else from the API: a user's unlabelled Secret is in no cache, because
  * caching every Secret of the cluster would hold all of them in the operator's memory
- * (manager/watches.ts). Undefined when it does not exist.
+ * (controller-manager/watches.ts). Undefined when it does not exist.
  */
 export async function readSecret(
   cache: CachedReader,
@@ -100,9 +100,10 @@ const STATUS_ECHO_TIMEOUT_MS = 5_000;
 /**
  * patchStatus, then a wait until the cache holds the status written (the watch's echo of the write),
  * so that the next reconcile of the resource decides from it. patchStatus compares with the status
- * the reconcile read, and status-only updates wake no controller (manager/predicates.ts): a reconcile
- * reading the status from before the write, that computed that older status again, would skip its
- * write and leave the newer, wrong one standing until the next resync. Resolves true when it wrote.
+ * the reconcile read, and status-only updates wake no controller (controller-manager/predicates.ts):
+ * a reconcile reading the status from before the write, that computed that older status again,
+ * would skip its write and leave the newer, wrong one standing until the next resync. Resolves true
+ * when it wrote.
  */
 export async function patchStatusAndWait<S extends StatusWithConditions>(
   target: StatusTarget,

@@ -22,7 +22,7 @@ import {
   type KubeClients,
   type ReconcileOutcome,
 } from "../../kube/index.js";
-import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
+import type { ClusterRuntimes, ClusterService } from "../../management-api/index.js";
 import { kindOf, patchStatusAndWait, readSecretValue, setFinalizer } from "../common/resources.js";
 import { toDataSourceInput } from "./definition.js";
 import { claimedBy, hugrNameOf } from "./names.js";
@@ -38,7 +38,8 @@ export interface DataSourceReconcilerOptions {
   cache: CachedReader;
   /**
    * The HugrDataSources of a namespace, as the cache holds them: who else claims a data source's
-   * name. (The watch wakes the other claimants when one changes or goes: manager/start.ts.)
+   * name. (The watch wakes the other claimants when one changes or goes:
+   * controller-manager/informers.ts.)
    */
   listDataSources: (namespace: string) => readonly HugrDataSource[];
   runtimes: ClusterRuntimes;

@@ -7,7 +7,7 @@ import {
   type NodeResult,
 } from "../../api/v1alpha1/index.js";
 import { rfc3339, type CachedReader, type KubeClients, type ReconcileOutcome } from "../../kube/index.js";
-import type { ClusterRuntimes, ClusterService } from "../../management/index.js";
+import type { ClusterRuntimes, ClusterService } from "../../management-api/index.js";
 import { kindOf, patchStatusAndWait, readSecretValue, setFinalizer } from "../common/resources.js";
 import { buildServedStatus, clusterKeyOf, clusterNotReady, type ServedProblem } from "../common/served.js";
 import { readyEvent, type ServedEventRecorder } from "../common/served-events.js";

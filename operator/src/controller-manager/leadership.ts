@@ -22,6 +22,10 @@ export interface LeadershipOptions {
   config: OperatorConfig;
   logger: Logger;
   metrics: ControllerMetrics;
+}
+
+/** What each term runs. */
+export interface Terms {
   controllers: readonly Controller[];
   /** Called when a term starts (serve the management API, label the pod). */
   onStarted(): void;
@@ -37,8 +41,11 @@ export interface Leadership {
    */
   enqueue(controller: string, key: string): void;
   isLeading(): boolean;
-  /** Starts campaigning; without leader election (LEADER_ELECT=false), leads at once. */
-  start(): void;
+  /**
+   * Starts campaigning; without leader election (LEADER_ELECT=false), leads at once. Until then
+   * `enqueue` is a no-op, so the informers can feed it before the controllers exist.
+   */
+  start(terms: Terms): void;
   /** Ends the current term (its reconciles finish) and releases the Lease so a standby takes over. */
   stop(): Promise<void>;
 }
@@ -53,34 +60,36 @@ export interface Leadership {
  */
 export function createLeadership(options: LeadershipOptions): Leadership {
   const { config, logger, metrics } = options;
+  let started: Terms | undefined;
   let queues: Map<string, WorkQueue> | undefined;
   let workers: Promise<unknown> | undefined;
   let elector: LeaderElector | undefined;
   let ending: Promise<void> | undefined;
   let stopping = false;
 
-  function startTerm(): void {
+  function startTerm(terms: Terms): void {
+    const { controllers } = terms;
     const term = new Map(
-      options.controllers.map((c) => [c.name, new WorkQueue({ metrics: workQueueMetrics(metrics, c.name) })]),
+      controllers.map((c) => [c.name, new WorkQueue({ metrics: workQueueMetrics(metrics, c.name) })]),
     );
     queues = term;
     metrics.leader.set(1);
     logger.info({ identity: config.identity }, "leading: reconciling and serving the management API");
-    options.onStarted();
-    workers = Promise.all(options.controllers.map((c) => c.run(term.get(c.name) as WorkQueue)));
+    terms.onStarted();
+    workers = Promise.all(controllers.map((c) => c.run(term.get(c.name) as WorkQueue)));
   }
 
-  async function endTerm(): Promise<void> {
+  async function endTerm(terms: Terms): Promise<void> {
     if (!queues) return;
     const ended = queues;
     queues = undefined;
     metrics.leader.set(0);
     for (const queue of ended.values()) queue.shutDown();
     await workers;
-    await options.onStopped();
+    await terms.onStopped();
   }
 
-  function campaign(): void {
+  function campaign(terms: Terms): void {
     elector = createLeaderElector(options.coordination, {
       namespace: config.namespace,
       name: config.leaderElection.leaseName,
@@ -88,12 +97,12 @@ export function createLeadership(options: LeadershipOptions): Leadership {
       leaseDurationMs: config.leaderElection.leaseDurationMs,
       renewDeadlineMs: config.leaderElection.renewDeadlineMs,
       retryPeriodMs: config.leaderElection.retryPeriodMs,
-      onStartedLeading: startTerm,
+      onStartedLeading: () => startTerm(terms),
       onStoppedLeading: () => {
         if (stopping) return; // release() on shutdown ends the term on purpose
         logger.warn("lost the leader election lease: stepping down, then campaigning again");
-        ending = endTerm().then(() => {
-          if (!stopping) campaign();
+        ending = endTerm(terms).then(() => {
+          if (!stopping) campaign(terms);
         });
       },
       logger,
@@ -104,14 +113,15 @@ export function createLeadership(options: LeadershipOptions): Leadership {
   return {
     enqueue: (controller, key) => queues?.get(controller)?.add(key),
     isLeading: () => queues !== undefined,
-    start() {
-      if (config.leaderElection.enabled) campaign();
-      else startTerm();
+    start(terms) {
+      started = terms;
+      if (config.leaderElection.enabled) campaign(terms);
+      else startTerm(terms);
     },
     async stop() {
       stopping = true;
       await ending;
-      await endTerm();
+      if (started) await endTerm(started);
       await elector?.release();
     },
   };

@@ -1,7 +1,7 @@
 import { carriesSecret } from "@hugr/common";
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { ClusterOperationResult, ClusterOperations } from "@hugr/protocol";
-import type { HugrDataSource, NodeResult } from "../../api/v1alpha1/index.js";
+import type { HugrDataSource, NodeResult } from "../api/v1alpha1/index.js";
 import {
   API_VERSION,
   HUGR_DATA_SOURCE_KIND,
@@ -9,19 +9,19 @@ import {
   HUGR_OBJECT_STORAGE_KIND,
   HUGR_OBJECT_STORAGE_RESOURCE,
   RELOAD_REQUEST_ANNOTATION,
-} from "../../api/v1alpha1/index.js";
+} from "../api/v1alpha1/index.js";
 import {
   isNotFound,
   statusCode,
   type CachedReader,
   type CustomResourceType,
   type KubeClients,
-} from "../../kube/index.js";
-import { OperationRefused } from "../../management/index.js";
-import { kindOf } from "../common/resources.js";
-import { DSN_SECRET_KEY, dsnSecretName, specFromDefinition } from "../datasource/definition.js";
-import { findDataSource } from "../datasource/find.js";
-import { resourceNameFor } from "../datasource/names.js";
+} from "../kube/index.js";
+import { OperationRefused } from "../management-api/index.js";
+import { kindOf } from "../controllers/common/resources.js";
+import { DSN_SECRET_KEY, dsnSecretName, specFromDefinition } from "../controllers/datasource/definition.js";
+import { findDataSource } from "../controllers/datasource/find.js";
+import { resourceNameFor } from "../controllers/datasource/names.js";
 
 /**
  * The field manager of changes made through GraphQL. Never forced: when GitOps or kubectl owns a

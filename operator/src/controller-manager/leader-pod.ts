@@ -50,3 +50,13 @@ export function createLeaderPodLabel(
     },
   };
 }
+
+/** Pause between attempts to label the leader's pod (the Service has no endpoint until it is). */
+const LABEL_RETRY_MS = 2_000;
+
+/** Labels this replica's pod as the leader's, retrying for as long as `leading()` holds. */
+export async function labelWhileLeading(label: LeaderPodLabel, leading: () => boolean): Promise<void> {
+  while (leading() && !(await label.mark(true))) {
+    await new Promise((resolve) => setTimeout(resolve, LABEL_RETRY_MS));
+  }
+}

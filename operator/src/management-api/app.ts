@@ -13,7 +13,7 @@ import type { ClusterService } from "./service.js";
 
 /**
  * Where a cluster's operations go: in Kubernetes mode, changes of custom resources
- * (controllers/mirror); standalone, the coordination itself, which has no data source writes (its
+ * (resource-mirror); standalone, the coordination itself, which has no data source writes (its
  * nodes write the core database).
  */
 export type ClusterOperationsTarget = Omit<ClusterOperations, "putDataSource" | "deleteDataSource"> &
