@@ -14,12 +14,12 @@ import { startPostgres, type PostgresInstance } from "../../worker/test/harness/
 import type { Condition, HugrCluster, HugrDataSource, HugrObjectStorage } from "../src/api/v1alpha1/index.js";
 import { kubeconfigYaml, startEnvtest, type Envtest } from "./harness/envtest.js";
 import {
+  applyClusterWithWorkers,
   createNamespaceWithCoreDb,
   getJson,
   kubectlOk,
   operatorKubeconfig,
   startOperatorProcess,
-  startRenderedWorker,
   waitForValue,
 } from "./harness/operator.js";
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "./harness/recording-proxy.js";
@@ -43,7 +43,7 @@ let env: Envtest;
 let pg: PostgresInstance;
 let proxy: RecordingProxy;
 let operator: RunningProcess;
-let worker: RunningProcess;
+const workers = new Map<string, RunningProcess>();
 let eventsUrl: string;
 
 const apply = (object: unknown): Promise<string> =>
@@ -98,18 +98,7 @@ beforeAll(async () => {
   operator = await startOperatorProcess({ kubeconfigPath: viaProxy });
   await createNamespaceWithCoreDb(env, NAMESPACE, pg.url);
   await kubectlOk(env, ["label", "secret", "hugr-db", "-n", NAMESPACE, "hugr.io/reload=true"]);
-  await apply({
-    apiVersion: "hugr.io/v1alpha1",
-    kind: "HugrCluster",
-    metadata: CLUSTER,
-    spec: {
-      image: "ghcr.io/example/hugr-worker:1.0.0",
-      replicas: 1,
-      coreDB: { urlSecretRef: { name: "hugr-db", key: "url" } },
-    },
-  });
-  await waitForValue("the Deployment", () => getJson(env, ["deployment", "demo", "-n", NAMESPACE]));
-  worker = await startRenderedWorker(env, CLUSTER, POD);
+  await applyClusterWithWorkers(env, CLUSTER, [POD], workers);
   await waitForValue(
     "demo reconciled, its worker registered",
     () => read<HugrCluster>("hugrcluster", "demo"),
@@ -147,7 +136,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await worker?.stop("SIGKILL");
+  await Promise.all([...workers.values()].map((w) => w.stop("SIGKILL")));
   await operator?.stop();
   await proxy?.close();
   await Promise.all([env?.stop(), pg?.stop()]);

@@ -32,14 +32,14 @@ import type { Condition, HugrCluster, HugrDataSource, HugrObjectStorage } from "
 import { resourceNameFor } from "../src/controllers/datasource/index.js";
 import { startEnvtest, type Envtest } from "./harness/envtest.js";
 import {
+  applyClusterWithWorkers,
   createNamespaceWithCoreDb,
+  type FakePod,
   getJson,
   kubectlOk,
   operatorKubeconfig,
   startOperatorProcess,
-  startRenderedWorker,
   waitForValue,
-  type FakePod,
 } from "./harness/operator.js";
 
 const NAMESPACE = "hugr";
@@ -148,18 +148,7 @@ beforeAll(async () => {
   await env.applyCrds();
   operator = await startOperatorProcess({ kubeconfigPath: await operatorKubeconfig(env) });
   await createNamespaceWithCoreDb(env, NAMESPACE, pg.url);
-  await apply({
-    apiVersion: "hugr.io/v1alpha1",
-    kind: "HugrCluster",
-    metadata: CLUSTER,
-    spec: {
-      image: "ghcr.io/example/hugr-worker:1.0.0",
-      replicas: 2,
-      coreDB: { urlSecretRef: { name: "hugr-db", key: "url" } },
-    },
-  });
-  await waitForValue("the Deployment", () => getJson(env, ["deployment", "demo", "-n", NAMESPACE]));
-  for (const pod of PODS) workers.set(pod.name, await startRenderedWorker(env, CLUSTER, pod));
+  await applyClusterWithWorkers(env, CLUSTER, PODS, workers);
 }, 180_000);
 
 afterAll(async () => {

@@ -36,13 +36,14 @@ import { startPostgres, type PostgresInstance } from "../../worker/test/harness/
 import type { Condition, HugrDataSource, HugrObjectStorage } from "../src/api/v1alpha1/index.js";
 import { startEnvtest, type Envtest } from "./harness/envtest.js";
 import {
+  applyClusterWithWorkers,
+  createNamespaceWithCoreDb,
+  type FakePod,
   getJson,
   kubectlOk,
   operatorKubeconfig,
   startOperatorProcess,
   startRenderedWorker,
-  type FakePod,
-  createNamespaceWithCoreDb,
   waitForValue,
 } from "./harness/operator.js";
 
@@ -154,22 +155,7 @@ beforeAll(async () => {
   await env.applyCrds();
   operator = await startOperatorProcess({ kubeconfigPath: await operatorKubeconfig(env) });
   await createNamespaceWithCoreDb(env, NAMESPACE, pg.url);
-  await apply({
-    apiVersion: "hugr.io/v1alpha1",
-    kind: "HugrCluster",
-    metadata: CLUSTER,
-    spec: {
-      image: "ghcr.io/example/hugr-worker:1.0.0",
-      replicas: 2,
-      coreDB: { urlSecretRef: { name: "hugr-db", key: "url" } },
-    },
-  });
-  await eventually(
-    async () => (await getJson(env, ["deployment", "demo", "-n", NAMESPACE])) !== undefined,
-    30_000,
-    "the Deployment",
-  );
-  for (const pod of PODS) workers.set(pod.name, await startRenderedWorker(env, CLUSTER, pod));
+  await applyClusterWithWorkers(env, CLUSTER, PODS, workers);
 }, 180_000);
 
 afterAll(async () => {

@@ -242,6 +242,43 @@ async function envValue(
   );
 }
 
+/** `kubectl apply --server-side` of `object` (JSON), as `fieldManager` (default "kubectl"). */
+export function applyObject(env: Envtest, object: unknown, fieldManager = "kubectl"): Promise<string> {
+  return kubectlOk(
+    env,
+    ["apply", "--server-side", `--field-manager=${fieldManager}`, "-f", "-"],
+    JSON.stringify(object),
+  );
+}
+
+/**
+ * The HugrCluster the operator suites start from (`replicas` workers, a stand-in image, the core
+ * database of createNamespaceWithCoreDb), applied; once its Deployment exists, one work node per
+ * fake pod, started in this process with the Deployment's rendered environment and added to
+ * `workers` as it starts (so that a suite's teardown stops those started before a failure).
+ */
+export async function applyClusterWithWorkers(
+  env: Envtest,
+  cluster: { namespace: string; name: string },
+  pods: readonly FakePod[],
+  workers: Map<string, RunningProcess>,
+): Promise<void> {
+  await applyObject(env, {
+    apiVersion: "hugr.io/v1alpha1",
+    kind: "HugrCluster",
+    metadata: cluster,
+    spec: {
+      image: "ghcr.io/example/hugr-worker:1.0.0",
+      replicas: pods.length,
+      coreDB: { urlSecretRef: { name: "hugr-db", key: "url" } },
+    },
+  });
+  await waitForValue("the Deployment", () =>
+    getJson(env, ["deployment", cluster.name, "-n", cluster.namespace]),
+  );
+  for (const pod of pods) workers.set(pod.name, await startRenderedWorker(env, cluster, pod));
+}
+
 /** Starts a work node with the rendered environment of its cluster's Deployment. */
 export async function startRenderedWorker(
   env: Envtest,
