@@ -15,6 +15,7 @@ import type { Condition, HugrCluster, HugrDataSource, HugrObjectStorage } from "
 import { kubeconfigYaml, startEnvtest, type Envtest } from "./harness/envtest.js";
 import {
   applyClusterWithWorkers,
+  applyObject,
   createNamespaceWithCoreDb,
   getJson,
   kubectlOk,
@@ -46,8 +47,7 @@ let operator: RunningProcess;
 const workers = new Map<string, RunningProcess>();
 let eventsUrl: string;
 
-const apply = (object: unknown): Promise<string> =>
-  kubectlOk(env, ["apply", "--server-side", "--field-manager=kubectl", "-f", "-"], JSON.stringify(object));
+const apply = (object: unknown): Promise<string> => applyObject(env, object);
 const patch = (kind: string, name: string, body: unknown): Promise<string> =>
   kubectlOk(env, ["patch", kind, name, "-n", NAMESPACE, "--type=merge", "-p", JSON.stringify(body)]);
 

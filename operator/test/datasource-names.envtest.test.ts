@@ -33,6 +33,7 @@ import { resourceNameFor } from "../src/controllers/datasource/index.js";
 import { startEnvtest, type Envtest } from "./harness/envtest.js";
 import {
   applyClusterWithWorkers,
+  applyObject,
   createNamespaceWithCoreDb,
   type FakePod,
   getJson,
@@ -61,8 +62,7 @@ let catalogDir: string;
 let operator: RunningProcess;
 const workers = new Map<string, RunningProcess>();
 
-const apply = (object: unknown): Promise<string> =>
-  kubectlOk(env, ["apply", "--server-side", "--field-manager=kubectl", "-f", "-"], JSON.stringify(object));
+const apply = (object: unknown): Promise<string> => applyObject(env, object);
 
 const readyOf = (o: { status?: { conditions?: Condition[] } } | undefined): Condition | undefined =>
   o?.status?.conditions?.find((c) => c.type === "Ready");

@@ -37,6 +37,7 @@ import type { Condition, HugrDataSource, HugrObjectStorage } from "../src/api/v1
 import { startEnvtest, type Envtest } from "./harness/envtest.js";
 import {
   applyClusterWithWorkers,
+  applyObject,
   createNamespaceWithCoreDb,
   type FakePod,
   getJson,
@@ -69,12 +70,8 @@ let webDsn: string;
 let operator: RunningProcess;
 const workers = new Map<string, RunningProcess>();
 
-const apply = (object: unknown, fieldManager = "kubectl"): Promise<string> =>
-  kubectlOk(
-    env,
-    ["apply", "--server-side", `--field-manager=${fieldManager}`, "-f", "-"],
-    JSON.stringify(object),
-  );
+const apply = (object: unknown, fieldManager?: string): Promise<string> =>
+  applyObject(env, object, fieldManager);
 
 /** The catalogs of a data source serving the database `events`. */
 const eventsCatalogs = (name: string): { name: string; type: string; path: string }[] => [
