@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/reconcile.ts [--sizes 1,5,10] [--iterations N] [--warmup N] [--resources N]
  *                              [--concurrency N] [--timeout S] [--quick] [--profile-dir DIR]
- *                              [--operator-node-options=OPTIONS]
+ *                              [--operator-node-options=OPTIONS (default: the image's)]
+ *                              [--heap-snapshot-dir DIR]
  *
  * Everything runs as separate processes on loopback, as in operator/test/datasources.envtest.test.ts:
  * etcd and kube-apiserver (envtest, KUBEBUILDER_ASSETS or `make envtest`), one private PostgreSQL (the
@@ -30,10 +31,11 @@
  * Ready in phase 1), not when a target is missed.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import {
@@ -116,8 +118,16 @@ interface Settings {
   timeoutMs: number;
   /** When set, the operator runs with --cpu-prof and writes its profile here on exit. */
   profileDir: string | undefined;
-  /** Extra Node options for the operator (NODE_OPTIONS), e.g. "--max-old-space-size=128". */
+  /**
+   * The operator's NODE_OPTIONS: by default those its image sets (Dockerfile.operator), so the
+   * benchmark measures what ships; "" runs it with Node's defaults.
+   */
   operatorNodeOptions: string;
+  /**
+   * When set, a heap snapshot of the operator is written here once the 1,000 are Ready and measured
+   * (only then: writing one grows the process, which would skew the states measured after it).
+   */
+  heapSnapshotDir: string | undefined;
 }
 
 /** Latency summary in ms (nearest-rank percentiles). */
@@ -239,16 +249,18 @@ function parseCommandLine(): Settings {
       quick: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
       "operator-node-options": { type: "string" },
+      "heap-snapshot-dir": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "usage: npx tsx bench/reconcile.ts [--sizes 1,5,10] [--iterations N (20)] [--warmup N (3)]\n" +
+      "usage: npx tsx bench/reconcile.ts [--sizes 1,5,10] [--iterations N (20; 0: phase 2 only)] [--warmup N (3)]\n" +
         "                                  [--resources N (1000; 0 skips phase 2)] [--concurrency N (20)]\n" +
         "                                  [--timeout S (600: phase 2's wait for Ready)] [--quick (smoke run)]\n" +
         "                                  [--profile-dir DIR (the operator runs with --cpu-prof)]\n" +
-        '                                  [--operator-node-options="--max-old-space-size=128" (NODE_OPTIONS)]',
+        '                                  [--operator-node-options="..." (NODE_OPTIONS; default: the image\'s; "": Node\'s defaults)]\n' +
+        "                                  [--heap-snapshot-dir DIR (operator heap snapshot after the 1,000)]",
     );
     process.exit(0);
   }
@@ -264,15 +276,24 @@ function parseCommandLine(): Settings {
       "--iterations",
       values.iterations,
       quick ? QUICK_ITERATIONS : DEFAULT_ITERATIONS,
-      1,
+      0,
     ),
     warmup: integerFlag("--warmup", values.warmup, quick ? 1 : DEFAULT_WARMUP, 0),
     resources: integerFlag("--resources", values.resources, quick ? QUICK_RESOURCES : DEFAULT_RESOURCES, 0),
     concurrency: integerFlag("--concurrency", values.concurrency, DEFAULT_CONCURRENCY, 1),
     timeoutMs: integerFlag("--timeout", values.timeout, DEFAULT_TIMEOUT_S, 1) * 1000,
     profileDir: values["profile-dir"],
-    operatorNodeOptions: values["operator-node-options"] ?? "",
+    operatorNodeOptions: values["operator-node-options"] ?? imageNodeOptions(),
+    heapSnapshotDir: values["heap-snapshot-dir"],
   };
+}
+
+/** The NODE_OPTIONS that Dockerfile.operator sets for the operator (its V8 heap sizing). */
+function imageNodeOptions(): string {
+  const dockerfile = fileURLToPath(new URL("../Dockerfile.operator", import.meta.url));
+  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(dockerfile, "utf8"));
+  if (!match) throw new Error(`${dockerfile} has no ENV NODE_OPTIONS="..." line`);
+  return match[1]!;
 }
 
 // ---- statistics -----------------------------------------------------------------------------
@@ -570,7 +591,11 @@ async function heapInfo(operator: RunningProcess): Promise<HeapInfo> {
  * The operator's RSS every RSS_SAMPLE_MS over RSS_WINDOW_MS (the last and the largest) and its heap
  * then; after that a full GC forced through the inspector, and RSS and heap again.
  */
-async function sampleOperator(operator: RunningProcess, label: string): Promise<OperatorMemory> {
+async function sampleOperator(
+  operator: RunningProcess,
+  label: string,
+  snapshotFile?: string,
+): Promise<OperatorMemory> {
   const samples: number[] = [];
   const end = performance.now() + RSS_WINDOW_MS;
   for (;;) {
@@ -590,6 +615,11 @@ async function sampleOperator(operator: RunningProcess, label: string): Promise<
       log(`could not force a GC in the operator: ${(error as Error).message}`);
       return undefined;
     });
+  if (snapshotFile)
+    await takeHeapSnapshot(operator, snapshotFile).then(
+      () => log(`operator heap snapshot ${snapshotFile}`),
+      (error: unknown) => log(`could not take a heap snapshot of the operator: ${(error as Error).message}`),
+    );
   log(
     `operator ${label}: RSS last ${ms(window.last)} MB, max ${ms(window.max)} MB (${samples.length} samples); ` +
       `V8 heap used ${ms(window.heapUsed)} of ${ms(window.heapTotal)} MB, external ${ms(window.external)} MB, ` +
@@ -600,6 +630,9 @@ async function sampleOperator(operator: RunningProcess, label: string): Promise<
   return { ...window, afterGc };
 }
 
+const snapshotPath = (settings: Settings, state: string): string | undefined =>
+  settings.heapSnapshotDir && join(settings.heapSnapshotDir, `operator-${state}.heapsnapshot`);
+
 /** The port the operator's inspector opens on when it gets SIGUSR1 (`--inspect-port`). */
 let inspectPort = 0;
 
@@ -609,6 +642,40 @@ let inspectPort = 0;
  * for the allocator to hand pages back.
  */
 async function forceGc(operator: RunningProcess): Promise<void> {
+  await inspectorSession(operator, async (send) => {
+    await send("HeapProfiler.collectGarbage");
+    await send("HeapProfiler.collectGarbage");
+  });
+  await sleep(1_000);
+}
+
+/**
+ * A heap snapshot of the operator (HeapProfiler.takeHeapSnapshot over its inspector, which collects
+ * garbage first) written to `file`: open it in Chrome DevTools' Memory tab to see what holds the heap.
+ */
+async function takeHeapSnapshot(operator: RunningProcess, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  await inspectorSession(
+    operator,
+    (send) => send("HeapProfiler.takeHeapSnapshot", { reportProgress: false }),
+    (method, params) => {
+      if (method === "HeapProfiler.addHeapSnapshotChunk") out.write((params as { chunk: string }).chunk);
+    },
+  );
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+}
+
+/**
+ * Opens the operator's inspector (SIGUSR1; it listens on `inspectPort`) and runs `body` with a `send`
+ * that resolves with the answer to one DevTools protocol call; `onEvent` gets the events in between.
+ */
+async function inspectorSession(
+  operator: RunningProcess,
+  body: (send: (method: string, params?: unknown) => Promise<unknown>) => Promise<unknown>,
+  onEvent: (method: string, params: unknown) => void = () => {},
+): Promise<void> {
   operator.child.kill("SIGUSR1");
   let target = "";
   await waitUntil("the operator's inspector", 10_000, async () => {
@@ -625,19 +692,24 @@ async function forceGc(operator: RunningProcess): Promise<void> {
       socket.onopen = resolve;
       socket.onerror = () => reject(new Error(`inspector ${target}: could not connect`));
     });
-    for (const id of [1, 2]) {
-      const answered = new Promise((resolve) => {
-        socket.onmessage = (event: MessageEvent) => {
-          if ((JSON.parse(String(event.data)) as { id?: number }).id === id) resolve(undefined);
-        };
-      });
-      socket.send(JSON.stringify({ id, method: "HeapProfiler.collectGarbage" }));
-      await answered;
-    }
+    let nextId = 0;
+    const pending = new Map<number, (result: unknown) => void>();
+    socket.onmessage = (event: MessageEvent) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: unknown };
+      if (message.id !== undefined) pending.get(message.id)?.(message);
+      else if (message.method) onEvent(message.method, message.params);
+    };
+    await body(
+      (method, params) =>
+        new Promise((resolve) => {
+          const id = ++nextId;
+          pending.set(id, resolve);
+          socket.send(JSON.stringify({ id, method, params }));
+        }),
+    );
   } finally {
     socket.close();
   }
-  await sleep(1_000);
 }
 
 /** The sum of every series of `name` whose labels include `labels`, in Prometheus text format. */
@@ -994,7 +1066,11 @@ async function measureMemory(
   }
   counter.stop();
   const duringMax = peak.stop();
-  const after = await sampleOperator(bench.operator, `after ${settings.resources} resources`);
+  const after = await sampleOperator(
+    bench.operator,
+    `after ${settings.resources} resources`,
+    snapshotPath(settings, "after"),
+  );
   const counters = await operatorCounters(bench.operator);
   return {
     nodes: size,
@@ -1247,14 +1323,16 @@ async function main(settings: Settings): Promise<number> {
   );
   if (settings.profileDir)
     log(`the operator runs with --cpu-prof, its profile in ${settings.profileDir}: the numbers are slower`);
-  if (settings.operatorNodeOptions)
-    log(`the operator runs with NODE_OPTIONS ${settings.operatorNodeOptions}`);
+  log(`the operator runs with NODE_OPTIONS "${settings.operatorNodeOptions}"`);
   const bench = await setUp(settings);
   const startup = await sampleOperator(bench.operator, "after start-up, 1 node, no resources");
 
   log("phase 1: apply -> Ready of a new HugrDataSource");
   const rows: ApplyRow[] = [];
-  for (const size of settings.sizes) rows.push(await measureApply(bench, size, settings));
+  for (const size of settings.sizes) {
+    if (settings.iterations > 0) rows.push(await measureApply(bench, size, settings));
+    else await scaleTo(bench, size); // --iterations 0: the cluster only grows, for phase 2
+  }
 
   let memory: MemoryResult | undefined;
   if (settings.resources > 0) {
@@ -1266,7 +1344,7 @@ async function main(settings: Settings): Promise<number> {
   await cleanup();
   log(`stopped the work nodes, the operator, the apiserver and PostgreSQL in ${since(cleanupStart)}`);
 
-  printApply(rows);
+  if (rows.length > 0) printApply(rows);
   if (memory) printMemory(memory);
   const v = verdicts(rows, memory);
   printVerdicts(v, rows, memory);
