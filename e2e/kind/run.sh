@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The end-to-end suite on a kind cluster: the operator and worker images built from this repository,
-# the Helm chart, PostgreSQL in the cluster, a HugrCluster of two workers, then the scenarios of
-# e2e/scenarios (e2e/kind/run-scenarios.ts). Needs Docker, kind, kubectl and helm; see README.md.
+# the Helm chart, PostgreSQL and Redis in the cluster, a HugrCluster of two workers with its L1 and L2
+# (Redis) caches on, then the scenarios of e2e/scenarios (e2e/kind/run-scenarios.ts). Needs Docker, kind, kubectl and helm; see README.md.
 #
 #   bash e2e/kind/run.sh                      # everything; deletes the kind cluster at the end
 #   KEEP_CLUSTER=1 bash e2e/kind/run.sh       # keeps it (and reuses it on the next run)
@@ -20,6 +20,7 @@ DOCKER_BUILD_FLAGS="${DOCKER_BUILD_FLAGS:-}"    # more flags of `docker build`, 
 OPERATOR_IMAGE="${OPERATOR_IMAGE:-hugr-operator}"
 WORKER_IMAGE="${WORKER_IMAGE:-hugr-worker}"
 POSTGRES_IMAGE="${POSTGRES_IMAGE:-postgres:16}"
+REDIS_IMAGE="${REDIS_IMAGE:-redis:7}"              # any image with redis-server and redis-cli on PATH
 OPERATOR_NAMESPACE="${E2E_OPERATOR_NAMESPACE:-hugr-system}"
 RELEASE="hugr-operator"                          # the operator's Service is then hugr-operator
 NAMESPACE="${E2E_NAMESPACE:-hugr-e2e}"
@@ -59,6 +60,7 @@ diagnostics() {
   kubectl logs -n "$NAMESPACE" -l "app.kubernetes.io/instance=$HUGR_CLUSTER,app.kubernetes.io/name=hugr-worker" \
     --tail=-1 --prefix --max-log-requests=20 >"$dir/workers.log" 2>&1 || true
   kubectl logs -n "$NAMESPACE" deploy/postgres --tail=200 >"$dir/postgres.log" 2>&1 || true
+  kubectl logs -n "$NAMESPACE" deploy/redis --tail=200 >"$dir/redis.log" 2>&1 || true
 }
 
 CLUSTER_IN_USE=0
@@ -135,14 +137,17 @@ kind load docker-image --name "$CLUSTER_NAME" "$OPERATOR_REF" "$WORKER_REF"
 # --- a clean namespace --------------------------------------------------------------------------
 if kubectl get namespace "$NAMESPACE" >/dev/null 2>&1; then
   log "removing the namespace '$NAMESPACE' left by an earlier run"
-  # The operator of that run unloads its data sources and storages (their finalizers) first.
+  # The operator of that run unloads its data sources and storages (their finalizers) first, then
+  # removes its clusters' nodes from the core database (theirs).
   if kubectl get crd hugrdatasources.hugr.io >/dev/null 2>&1; then
-    if ! kubectl delete hugrdatasources,hugrobjectstorages --all -n "$NAMESPACE" --timeout=60s; then
-      log "finalizers did not finish: removing them"
-      for resource in $(kubectl get hugrdatasources,hugrobjectstorages -n "$NAMESPACE" -o name); do
-        kubectl patch "$resource" -n "$NAMESPACE" --type merge -p '{"metadata":{"finalizers":null}}' || true
-      done
-    fi
+    for kinds in hugrdatasources,hugrobjectstorages hugrclusters; do
+      if ! kubectl delete "$kinds" --all -n "$NAMESPACE" --timeout=60s; then
+        log "finalizers did not finish: removing them"
+        for resource in $(kubectl get "$kinds" -n "$NAMESPACE" -o name); do
+          kubectl patch "$resource" -n "$NAMESPACE" --type merge -p '{"metadata":{"finalizers":null}}' || true
+        done
+      fi
+    done
   fi
   kubectl delete namespace "$NAMESPACE" --timeout="$WAIT"
 fi
@@ -231,6 +236,74 @@ spec:
 EOF
 kubectl rollout status -n "$NAMESPACE" deployment/postgres --timeout="$WAIT"
 
+# --- Redis: the workers' L2 cache, behind requirepass -------------------------------------------
+# The password lives in the Secret redis only: the server reads it from its configuration file, a key of
+# that Secret mounted as a file (not from its command line, which `ps` shows), redis-cli from
+# REDISCLI_AUTH, and the HugrCluster names it in spec.cache.l2.passwordSecretRef.
+log "Redis ($REDIS_IMAGE) in '$NAMESPACE'"
+REDIS_PASSWORD="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+kubectl create secret generic redis -n "$NAMESPACE" --from-literal=password="$REDIS_PASSWORD" \
+  --from-file=redis.conf=<(printf '%s\n' 'bind 0.0.0.0' 'port 6379' 'dir /data' 'save ""' 'appendonly no' \
+    "requirepass $REDIS_PASSWORD")
+unset REDIS_PASSWORD
+kubectl apply -n "$NAMESPACE" -f - <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: redis
+  labels: { app: redis }
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: redis }
+  template:
+    metadata:
+      labels: { app: redis }
+    spec:
+      automountServiceAccountToken: false
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: redis
+          image: $REDIS_IMAGE
+          imagePullPolicy: IfNotPresent
+          command: ["redis-server", "/etc/redis/redis.conf"]
+          env:
+            - name: REDISCLI_AUTH
+              valueFrom:
+                secretKeyRef: { name: redis, key: password }
+          ports:
+            - { name: redis, containerPort: 6379 }
+          readinessProbe:
+            exec:
+              command: ["sh", "-c", "[ \"\$(redis-cli ping)\" = PONG ]"]
+            periodSeconds: 2
+            failureThreshold: 30
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: { drop: ["ALL"] }
+          volumeMounts:
+            - { name: data, mountPath: /data }
+            - { name: config, mountPath: /etc/redis, readOnly: true }
+      volumes:
+        - name: data
+          emptyDir: {}
+        - name: config
+          secret:
+            secretName: redis
+            items: [{ key: redis.conf, path: redis.conf }]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: redis
+spec:
+  selector: { app: redis }
+  ports:
+    - { name: redis, port: 6379, targetPort: redis }
+EOF
+kubectl rollout status -n "$NAMESPACE" deployment/redis --timeout="$WAIT"
+
 # --- the operator -------------------------------------------------------------------------------
 # Helm installs crds/ on the first install only; applying them first keeps a reused cluster current.
 log "CRDs and the operator chart (release '$RELEASE' in '$OPERATOR_NAMESPACE', image $OPERATOR_REF)"
@@ -260,7 +333,7 @@ kubectl get pods -n "$OPERATOR_NAMESPACE" -L hugr.io/leader
 kubectl create secret generic hugr-auth -n "$NAMESPACE" \
   --from-literal=secret-key="e2e-sk-$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
 kubectl label secret hugr-auth -n "$NAMESPACE" hugr.io/reload=true
-log "HugrCluster '$HUGR_CLUSTER' with $REPLICAS workers (image $WORKER_REF), authentication on"
+log "HugrCluster '$HUGR_CLUSTER' with $REPLICAS workers (image $WORKER_REF), authentication and the cache on"
 kubectl apply --server-side -n "$NAMESPACE" -f - <<EOF
 apiVersion: hugr.io/v1alpha1
 kind: HugrCluster
@@ -274,6 +347,15 @@ spec:
     urlSecretRef: { name: hugr-db, key: url }
   auth:
     secretKeySecretRef: { name: hugr-auth, key: secret-key }
+  # L1 in each worker, L2 shared on the Redis above (its invalidations over Redis pub/sub).
+  cache:
+    ttl: 5m
+    l1: { enabled: true, maxSizeMB: 64 }
+    l2:
+      enabled: true
+      backend: redis
+      addresses: ["redis.$NAMESPACE.svc:6379"]
+      passwordSecretRef: { name: redis, key: password }
   resources:
     requests: { cpu: 100m, memory: 128Mi }
     limits: { memory: 512Mi }

@@ -2,7 +2,7 @@
  * Building blocks of the scenarios, on top of a {@link ScenarioDriver} only.
  */
 import assert from "node:assert/strict";
-import type { ScenarioDriver } from "./driver.js";
+import type { GraphQLRequest, ScenarioDriver } from "./driver.js";
 
 /** The bits of a custom resource the scenarios read. */
 export interface Resource<Spec = unknown, Status = object> {
@@ -139,13 +139,17 @@ function summary(value: unknown): unknown {
   return { name: metadata.name, generation: metadata.generation, status };
 }
 
-/** Sends a GraphQL request and fails on any error; resolves with `data`. */
+/**
+ * Sends a GraphQL request (as the admin, to any node, unless `request` says otherwise) and fails on any
+ * error; resolves with `data`.
+ */
 export async function gql<T>(
   driver: ScenarioDriver,
   query: string,
   variables?: Record<string, unknown>,
+  request?: GraphQLRequest,
 ): Promise<T> {
-  const body = await driver.graphql(query, variables);
+  const body = await driver.graphql(query, variables, request);
   assert.equal(body.errors, undefined, `GraphQL errors: ${JSON.stringify(body.errors)}`);
   assert.ok(body.data, "GraphQL response without data");
   return body.data as T;

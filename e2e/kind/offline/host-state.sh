@@ -6,9 +6,15 @@
 #                                cgroups and sysctls into DIR
 #   host-state.sh restore DIR    undoes what a run may leave behind, compared with DIR: sysctls written
 #                                back (a privileged kind node's kubelet changes host sysctls), new empty
-#                                cgroups removed, new named network namespaces deleted
+#                                cgroups of the run removed, new named network namespaces deleted
 #   host-state.sh compare DIR    takes a second snapshot (DIR/after) and exits 1, naming each difference,
 #                                when anything is left: this is the check that teardown worked
+# The run's cgroups are dockerd's (docker) and those under it made since the snapshot (docker/<container>:
+# the kind node nests everything it runs there). A process counts as the run's when it or a new process above it
+# carries the run's mark (HUGR_KIND_RUN, exported by lib.sh and so inherited by everything the run
+# starts), or when it sits in one of the run's cgroups (a container's processes do not inherit the mark).
+# What other programs start on the host meanwhile, on a machine that is not only CI's, is not the run's,
+# nor are the per-command cgroups a supervisor may make for them: neither is reported nor removed.
 set -Eeuo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # One collation for sort and comm.
@@ -29,6 +35,7 @@ snapshot() {
   local dir="$1"
   mkdir -p "${dir}"
   ps -e -o pid=,ppid=,args= | awk '{ $1 = $1; print }' >"${dir}/processes"
+  printf '%s\n' "${HUGR_KIND_RUN}" >"${dir}/run-id"
   awk '{ print $5 }' /proc/self/mountinfo | sort >"${dir}/mounts"
   named_netns >"${dir}/netns"
   ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort >"${dir}/links"
@@ -42,27 +49,52 @@ snapshot() {
   sysctls >"${dir}/sysctls"
 }
 
-# The pids of the processes alive now that were not in snapshot DIR and are not run by anything that
-# was (walking up the parents through new processes only, they reach pid 1: daemons and orphans).
+# new_cgroups DIR: the run's cgroups that exist now (dockerd's own, docker, when it made it too).
+new_cgroups() {
+  find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort | comm -13 "$1/cgroups" - |
+    grep -E '/docker(/|$)' || true
+}
+
+# The processes ("pid args") alive now that were not in snapshot DIR, are not run by anything that was
+# (walking up the parents through new processes only, they reach pid 1: daemons and orphans), and are
+# the run's.
 leftover_processes() {
-  local dir="$1"
+  local dir="$1" run_id in_new_cgroups pid chain args
+  run_id="$(cat "${dir}/run-id" 2>/dev/null || true)"
+  in_new_cgroups="$(new_cgroups "${dir}" | sed 's|$|/cgroup.procs|' | xargs -r cat 2>/dev/null || true)"
   # Zombies are not running: a daemon stopped just now may wait a moment for its parent to reap it.
+  # awk prints "pid chain args", the chain being the new processes from pid up to pid 1, comma-separated.
   ps -e -o pid=,ppid=,stat=,args= | awk '$3 !~ /^Z/ { $3 = ""; print }' | awk -v before="${dir}/processes" '
     BEGIN { while ((getline line < before) > 0) { split(line, f, " "); old[f[1]] = 1 } }
     { pid = $1; parent[pid] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); args[pid] = $0 }
     END {
       for (pid in parent) {
         if (pid in old) continue
-        p = pid; orphan = 0
+        p = pid; orphan = 0; chain = pid
         for (i = 0; i < 100; i++) {
           q = parent[p]
           if (q == 1 || q == 0 || !(q in parent)) { orphan = 1; break }
           if (q in old) break
-          p = q
+          p = q; chain = chain "," q
         }
-        if (orphan && args[pid] !~ /^(ps|awk) /) print pid " " args[pid]
+        if (orphan && args[pid] !~ /^(ps|awk) /) print pid " " chain " " args[pid]
       }
-    }'
+    }' | while read -r pid chain args; do
+    # A snapshot without a mark (an older run's) takes every such process for the run's.
+    if [ -z "${run_id}" ] || grep -qx "${pid}" <<<"${in_new_cgroups}" || marked "${chain}" "${run_id}"; then
+      echo "${pid} ${args}"
+    fi
+  done
+}
+
+# marked PIDS RUN_ID: one of the comma-separated processes was started with HUGR_KIND_RUN=RUN_ID.
+marked() {
+  local pid environ
+  for pid in ${1//,/ }; do
+    environ="$({ tr '\0' '\n' <"/proc/${pid}/environ"; } 2>/dev/null)" || continue # gone meanwhile
+    grep -qxF "HUGR_KIND_RUN=$2" <<<"${environ}" && return 0
+  done
+  return 1
 }
 
 restore() {
@@ -78,9 +110,8 @@ restore() {
     sysctl -q -w "${key}=${value}" >/dev/null 2>&1 || log "could not restore sysctl ${key}"
   done
   rm -f "${dir}/sysctls.now"
-  # cgroups: new ones, deepest first (only empty ones can go; a process still in one shows up below).
-  find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort | comm -13 "${dir}/cgroups" - | sort -r |
-    while IFS= read -r name; do rmdir "${name}" 2>/dev/null || true; done
+  # The run's cgroups, deepest first (only empty ones can go; a process still in one shows up below).
+  new_cgroups "${dir}" | sort -r | while IFS= read -r name; do rmdir "${name}" 2>/dev/null || true; done
   # Named network namespaces that did not exist, and the mount of /run/netns the first one makes.
   named_netns | comm -13 "${dir}/netns" - |
     while IFS= read -r name; do ip netns delete "${name}" 2>/dev/null || true; done
@@ -97,25 +128,13 @@ report() {
   printf '%s\n' "$2" | head -n 20 | sed 's/^/    /' >&2
 }
 
-# The cgroups created since snapshot DIR that are the run's: empty ones (restore could not remove them,
-# so they have children), or ones holding a leftover process. Others that appeared meanwhile (a
-# supervisor's per-command cgroups, say) hold processes of their own and are not the run's.
+# The run's cgroups left (restore removed the empty ones it could), each with a process it holds.
 leftover_cgroups() {
-  local dir="$1" leftover_pids="$2" cgroup pids pid
-  comm -13 "${dir}/cgroups" "${dir}/after/cgroups" | while IFS= read -r cgroup; do
-    pids="$(cat "${cgroup}/cgroup.procs" 2>/dev/null || true)"
-    if [ -z "${pids}" ]; then
-      echo "${cgroup}"
-      continue
-    fi
-    for pid in ${pids}; do
-      if grep -qx "${pid}" <<<"${leftover_pids}"; then
-        echo "${cgroup} (process ${pid})"
-        break
-      fi
-    done
+  local cgroup pid
+  new_cgroups "$1" | while IFS= read -r cgroup; do
+    pid="$(head -n1 "${cgroup}/cgroup.procs" 2>/dev/null || true)"
+    echo "${cgroup}${pid:+ (process ${pid})}"
   done
-  return 0
 }
 
 compare() {
@@ -136,7 +155,7 @@ compare() {
       failed=1
     fi
   done
-  added="$(leftover_cgroups "${dir}" "$(awk '{ print $1 }' <<<"${leftovers}")")"
+  added="$(leftover_cgroups "${dir}")"
   if [ -n "${added}" ]; then
     report "cgroups left by the run" "${added}"
     failed=1

@@ -16,9 +16,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 /**
  * The checker CI relies on to prove the kind suite leaves the host clean (host-state.sh): it must name a
- * network namespace, a link and an orphaned process left after a snapshot, and nothing once they are gone;
- * restore must delete a named network namespace created after the snapshot. Runs as root, on the host
- * itself, with state and cache in temporary folders (never the real run's).
+ * network namespace, a link and an orphaned process of the run left after a snapshot, and nothing once
+ * they are gone; an orphan without the run's mark (another program's) is not the run's; restore must
+ * delete a named network namespace created after the snapshot. Runs as root, on the host itself, with
+ * state and cache in temporary folders (never the real run's).
  */
 const SCRIPT = fileURLToPath(new URL("./host-state.sh", import.meta.url));
 const NETNS_DIR = "/run/netns";
@@ -44,16 +45,23 @@ let created: Created = { links: [], netns: [] };
 /** Whether /run/netns existed and was a mount point before this file ran (`ip netns add` makes it one). */
 let netnsDirExisted = false;
 let netnsDirWasMount = false;
+/** The mark of this file's "run" (HUGR_KIND_RUN), which lib.sh exports to everything a run starts. */
+const RUN_MARK = `host-state-test-${randomBytes(4).toString("hex")}`;
 
-function run(command: string, args: string[]): string {
-  return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env });
 }
 
 function hostState(command: "snapshot" | "compare" | "restore", dir: string, root: string): Report {
   const result = spawnSync("bash", [SCRIPT, command, dir], {
     encoding: "utf8",
     timeout: 60_000,
-    env: { ...process.env, HUGR_KIND_STATE: join(root, "state"), HUGR_KIND_CACHE: join(root, "cache") },
+    env: {
+      ...process.env,
+      HUGR_KIND_STATE: join(root, "state"),
+      HUGR_KIND_CACHE: join(root, "cache"),
+      HUGR_KIND_RUN: RUN_MARK,
+    },
   });
   if (result.error) throw result.error;
   return { status: result.status, stderr: result.stderr, sections: sections(result.stderr) };
@@ -104,10 +112,17 @@ function parentPid(pid: number): number {
   }
 }
 
-/** Starts `sleep 300` named NAME whose parent exits at once: an orphan, reparented to pid 1. */
-async function startOrphan(name: string): Promise<number> {
+/**
+ * Starts `sleep 300` named NAME whose parent exits at once: an orphan, reparented to pid 1; the run's
+ * (it carries the run's mark, as whatever the run starts does) unless `marked` is false.
+ */
+async function startOrphan(name: string, marked = true): Promise<number> {
+  const { HUGR_KIND_RUN: _inherited, ...env } = process.env;
   const pid = Number(
-    run("bash", ["-c", `(exec -a ${name} sleep 300 </dev/null >/dev/null 2>&1) & echo $!`]).trim(),
+    run("bash", ["-c", `(exec -a ${name} sleep 300 </dev/null >/dev/null 2>&1) & echo $!`], {
+      ...env,
+      ...(marked ? { HUGR_KIND_RUN: RUN_MARK } : {}),
+    }).trim(),
   );
   created.orphan = { pid, name };
   expect(await until(() => cmdline(pid) === `${name} 300`), `orphan ${pid}: ${cmdline(pid)}`).toBe(true);
@@ -235,6 +250,17 @@ describe("host-state.sh, the check that the kind suite leaves the host as it was
     deleteNetns(netns);
     undoNetnsMount();
     expectNothingOfOurs(hostState("compare", before, root), ours, pid);
+  });
+
+  it("does not take an orphan without the run's mark (another program's, started meanwhile) for the run's", async () => {
+    const root = created.root!;
+    const before = join(root, "before");
+    const orphanName = `hugr-other-${randomBytes(4).toString("hex")}`;
+
+    expect(hostState("snapshot", before, root).status).toBe(0);
+    expect(readFileSync(join(before, "run-id"), "utf8")).toBe(`${RUN_MARK}\n`);
+    const pid = await startOrphan(orphanName, false);
+    expectNothingOfOurs(hostState("compare", before, root), [orphanName], pid);
   });
 
   it("restore deletes a named network namespace created after the snapshot", async () => {

@@ -4,6 +4,7 @@
 #   debian:bookworm-slim            debootstrap --variant=minbase from the Debian mirror
 #   node:24-bookworm-slim           the FROM of Dockerfile.operator and Dockerfile.worker (files/node.Dockerfile)
 #   hugr.local/postgres:15-bookworm Debian's PostgreSQL (files/postgres.Dockerfile)
+#   hugr.local/redis:7-bookworm     Debian's Redis, the workers' L2 cache (files/redis.Dockerfile)
 #   hugr.local/kind-base:<kind>     kind's base image: Debian with systemd, containerd 1.6, runc, the CNI
 #                                   plugins, kind's own files, and the preloaded etcd, pause and CoreDNS
 #   hugr.local/kind-node:v<k8s>     `kind build node-image` from a server tarball of local binaries, with
@@ -152,6 +153,18 @@ postgres_image() {
   cp "${FILES}/postgres-entrypoint.sh" "${context}/"
   build "${POSTGRES_IMAGE_LOCAL}" "${context}/Dockerfile" "${context}"
   stamp "${POSTGRES_IMAGE_LOCAL}" "${key}"
+}
+
+redis_image() {
+  local key
+  key="$(docker image inspect --format '{{.Id}}' "${DEBIAN_IMAGE}" | inputs - "${FILES}/redis.Dockerfile")"
+  have_image "${REDIS_IMAGE_LOCAL}" "${key}" && return 0
+  step "image ${REDIS_IMAGE_LOCAL}"
+  local context="${WORK}/redis"
+  mkdir -p "${context}"
+  cp "${FILES}/redis.Dockerfile" "${context}/Dockerfile"
+  build "${REDIS_IMAGE_LOCAL}" "${context}/Dockerfile" "${context}"
+  stamp "${REDIS_IMAGE_LOCAL}" "${key}"
 }
 
 metrics_server_image() {
@@ -305,6 +318,7 @@ docker version >/dev/null 2>&1 || die "no dockerd on ${DOCKER_HOST}: run 'bash e
 debian_image
 node_js_image
 postgres_image
+redis_image
 metrics_server_image
 # The kind images: the base from kind's files and ours, the node image from the base and the binaries.
 BASE_KEY="$(inputs "${BASH_SOURCE[0]}" "${FILES}/ctr-shim" "${BIN}/crictl")"

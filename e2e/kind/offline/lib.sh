@@ -34,9 +34,14 @@ NODE_IMAGE="hugr.local/kind-node:v${K8S_VERSION}"
 DEBIAN_IMAGE="debian:${DEBIAN_SUITE}-slim"
 NODE_JS_IMAGE="node:24-${DEBIAN_SUITE}-slim"
 POSTGRES_IMAGE_LOCAL="hugr.local/postgres:15-${DEBIAN_SUITE}"
+REDIS_IMAGE_LOCAL="hugr.local/redis:7-${DEBIAN_SUITE}"
 METRICS_SERVER_IMAGE="registry.k8s.io/metrics-server/metrics-server:${METRICS_SERVER_VERSION}"
 
 mkdir -p "${CACHE}" "${BIN}" "${LOGS}"
+
+# The run's mark, inherited by every process it starts: host-state.sh tells the run's leftovers by it.
+# (An export line: the image digests of images.sh read only the plain NAME= settings above.)
+export HUGR_KIND_RUN="${HUGR_KIND_RUN:-${EPOCHSECONDS}-$$}"
 
 # One clock for run.sh and the scripts it runs.
 export PROGRESS_START="${PROGRESS_START:-${EPOCHREALTIME}}"

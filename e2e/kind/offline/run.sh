@@ -4,7 +4,7 @@
 #   2. the tools (tools.sh) and a private containerd and dockerd (daemons.sh), with the adaptations this
 #      host needs;
 #   3. the images (images.sh): kind's base and node image, node:24-bookworm-slim for our Dockerfiles,
-#      PostgreSQL and metrics-server, all from local parts;
+#      PostgreSQL, Redis and metrics-server, all from local parts;
 #   4. e2e/kind/run.sh, unchanged, pointed at them;
 #   5. whatever happened (down.sh): the cluster deleted, the daemons stopped, the host's sysctls, cgroups
 #      and network namespaces restored, and a second snapshot compared with the first (the run fails if
@@ -58,7 +58,8 @@ sed "s#@BRIDGE_CONFLIST@#${OFFLINE_DIR}/files/10-bridge.conflist#" "${OFFLINE_DI
 PATH="${BIN}:${ENVTEST_DIR}:${HELM_DIR}:${PATH}" \
   KIND_NODE_IMAGE="${NODE_IMAGE}" \
   KIND_CONFIG="${STATE}/kind-config.yaml" \
-  KIND_LOAD_IMAGES="${POSTGRES_IMAGE_LOCAL} ${METRICS_SERVER_IMAGE}" \
+  KIND_LOAD_IMAGES="${POSTGRES_IMAGE_LOCAL} ${REDIS_IMAGE_LOCAL} ${METRICS_SERVER_IMAGE}" \
   POSTGRES_IMAGE="${POSTGRES_IMAGE_LOCAL}" \
+  REDIS_IMAGE="${REDIS_IMAGE_LOCAL}" \
   DOCKER_BUILDKIT=0 DOCKER_BUILD_FLAGS="--network host" \
   bash "${ROOT}/e2e/kind/run.sh" "$@"
