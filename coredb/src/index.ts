@@ -33,6 +33,5 @@ export type {
   CatalogSourceInput,
   DataSourcePatch,
 } from "./data-sources.js";
-export { deleteClusterNodes } from "./cluster-nodes.js";
 export { announceCoreChange, withReadCache, CORE_CHANGED_CHANNEL } from "./read-cache.js";
 export type { CachedCoreDb, ReadCacheOptions, ReadThrough } from "./read-cache.js";

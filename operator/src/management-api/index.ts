@@ -9,7 +9,7 @@ export type {
 export { watchAuthFile } from "./auth-file.js";
 export type { AuthFileWatch, AuthFileWatchOptions } from "./auth-file.js";
 export { createClusterService } from "./service.js";
-export { readyNodeNames, readyNodes } from "./registry.js";
+export { forgetClusterNodes, readyNodeNames, readyNodes } from "./registry.js";
 export type { ClusterService, ClusterServiceOptions } from "./service.js";
 export { clusterStateDatabase, createClusterRuntimes } from "./clusters.js";
 export type { ClusterRuntimeOptions, ClusterRuntimes, ClusterSettings } from "./clusters.js";

@@ -1,4 +1,4 @@
-import type { CoreDb } from "@hugr/coredb";
+import { readOnlyError, type CoreDb } from "@hugr/coredb";
 import type { HeartbeatRequest, NodeInfo, RegisterNodeRequest } from "@hugr/protocol";
 
 /** A registered node, with what only the management node tracks. */
@@ -129,6 +129,20 @@ export function createNodeRegistry(db: CoreDb, cluster: string): NodeRegistry {
       return existed;
     },
   };
+}
+
+/**
+ * Deletes every `cluster_nodes` row of `cluster` and resolves with the names removed: for a cluster
+ * that is gone (its HugrCluster deleted), whose rows would otherwise outlive it, and greet a cluster
+ * created later under the same id with nodes that no longer exist.
+ */
+export async function forgetClusterNodes(db: CoreDb, cluster: string): Promise<string[]> {
+  if (db.readOnly) throw readOnlyError();
+  const rows = await db.query<{ name: string }>(
+    "DELETE FROM cluster_nodes WHERE cluster = $1 RETURNING name",
+    [cluster],
+  );
+  return rows.map((r) => r.name).sort();
 }
 
 function fromRow(row: NodeRow): RegisteredNode {

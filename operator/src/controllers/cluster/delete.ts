@@ -1,8 +1,8 @@
 import type { Logger } from "@hugr/common";
-import { deleteClusterNodes, openCoreDb, type CoreDb } from "@hugr/coredb";
+import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import { HUGR_CLUSTER_RESOURCE, type HugrCluster } from "../../api/v1alpha1/index.js";
 import { errorSummary, type CachedReader, type KubeClients } from "../../kube/index.js";
-import type { ClusterRuntimes } from "../../management-api/index.js";
+import { forgetClusterNodes, type ClusterRuntimes } from "../../management-api/index.js";
 import { readSecretValue, setFinalizer } from "../common/resources.js";
 import type { ClusterReason } from "./conditions.js";
 import type { ClusterEventRecorder } from "./reconcile.js";
@@ -71,7 +71,7 @@ export function createClusterDeletion(
         { kind: "postgres", url, readOnly: false },
         { logger: logger.child({ cluster: id }), connectTimeoutMs: CONNECT_TIMEOUT_MS },
       );
-      return await deleteClusterNodes(db, id);
+      return await forgetClusterNodes(db, id);
     } catch (error) {
       return {
         reason: "CoreDatabaseUnreachable",

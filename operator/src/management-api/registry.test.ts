@@ -1,7 +1,6 @@
+import { openCoreDb, type CoreDb } from "@hugr/coredb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteClusterNodes } from "./cluster-nodes.js";
-import { openCoreDb } from "./open.js";
-import type { CoreDb } from "./types.js";
+import { forgetClusterNodes } from "./registry.js";
 
 const silent = { info: () => undefined, warn: () => undefined };
 let db: CoreDb;
@@ -27,24 +26,24 @@ const rows = async (): Promise<string[]> =>
     )
   ).map((r) => `${r.cluster}:${r.name}`);
 
-describe("deleteClusterNodes", () => {
+describe("forgetClusterNodes", () => {
   it("deletes the rows of one cluster, and only those, naming them", async () => {
     await register("hugr/demo", "demo-1");
     await register("hugr/demo", "demo-0");
     await register("hugr/other", "other-0");
     await register("", "worker-1");
-    expect(await deleteClusterNodes(db, "hugr/demo")).toEqual(["demo-0", "demo-1"]);
+    expect(await forgetClusterNodes(db, "hugr/demo")).toEqual(["demo-0", "demo-1"]);
     expect(await rows()).toEqual([":worker-1", "hugr/other:other-0"]);
   });
 
   it("is a no-op for a cluster without rows", async () => {
-    expect(await deleteClusterNodes(db, "hugr/gone")).toEqual([]);
+    expect(await forgetClusterNodes(db, "hugr/gone")).toEqual([]);
     expect(await rows()).toEqual([":worker-1", "hugr/other:other-0"]);
   });
 
   it("refuses a read-only core database", async () => {
     const readOnly = { ...db, readOnly: true };
-    await expect(deleteClusterNodes(readOnly, "hugr/other")).rejects.toMatchObject({
+    await expect(forgetClusterNodes(readOnly, "hugr/other")).rejects.toMatchObject({
       code: "CORE_DB_READ_ONLY",
     });
     expect(await rows()).toEqual([":worker-1", "hugr/other:other-0"]);
