@@ -69,8 +69,8 @@ export interface RedisStoreOptions {
 type Client = Redis | Cluster;
 
 /**
- * ioredis, loaded on the first Redis store: it weighs some 25 MB of resident memory, which a node
- * without L2 (the embedded default) should not carry.
+ * ioredis, loaded on the first Redis store: a node without L2 (the embedded default) should not
+ * carry it (docs/benchmarks.md, "Embedded core database": the idle node's memory).
  */
 let ioredis: typeof import("ioredis") | undefined;
 function loadIoredis(): typeof import("ioredis") {

@@ -170,7 +170,7 @@ function encodeRfc3986(text: string): string {
  * cannot hold (`&#x0D;`); the HTML entity names it also accepts never occur in S3's XML.
  */
 let xml: XMLParser | undefined;
-/** The parser, made on the first answer: a node without object storage need not carry it (~10 MB). */
+/** The parser, made on the first answer: a node without object storage need not carry it. */
 function xmlParser(): XMLParser {
   if (xml) return xml;
   const { XMLParser } = createRequire(import.meta.url)("fast-xml-parser") as typeof import("fast-xml-parser");

@@ -47,7 +47,7 @@ interface ResponseContext extends Record<string, unknown> {
 const MAX_DOCUMENTS = 1_000;
 
 export function useCachedResponses(): Plugin<SourceRequestContext, ResponseContext> {
-  const documents = new Map<string, true>();
+  const documents = new Set<string>();
   const schemaIds = new WeakMap<GraphQLSchema, number>();
   let nextSchemaId = 0;
   const schemaId = (schema: GraphQLSchema): number => {
@@ -57,8 +57,9 @@ export function useCachedResponses(): Plugin<SourceRequestContext, ResponseConte
   };
   const remember = (document: string): void => {
     if (documents.has(document)) return;
-    documents.set(document, true);
-    if (documents.size > MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+    documents.add(document);
+    // A Set keeps insertion order: the first is the oldest.
+    if (documents.size > MAX_DOCUMENTS) documents.delete(documents.values().next().value as string);
   };
 
   return {
